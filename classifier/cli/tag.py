@@ -1,0 +1,163 @@
+"""``classifier tag``: batch-tag files, directories, JSON Lines, CSV or standard input."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ..batch import tag_records
+from ..io import FORMATS, CsvWriter, JsonlWriter, Record, read_records
+from ._common import (
+    EXIT_OK,
+    EXIT_RECORD_ERRORS,
+    CommandError,
+    add_model_options,
+    load_tagger,
+    parse_threshold,
+)
+
+HELP = "tag articles and write one JSON (or CSV) record per input record"
+DESCRIPTION = """\
+Tag articles by sector and cooperation type. INPUT is a text file (one article), a directory
+(read recursively), a JSON Lines (.jsonl) or CSV (.csv/.tsv) file, or '-' for standard input
+(JSON Lines if it starts with '{', otherwise one article per line). Output: one record per input
+record, in input order; records that cannot be read become error records.
+
+exit codes: 0 all records tagged; 1 some records could not be tagged (error records written);
+2 usage error; 3 the model cannot be loaded.
+"""
+EXAMPLES = """\
+examples:
+  classifier tag articles/                          # every file under articles/
+  classifier tag feed.jsonl --text-field body -o tagged.jsonl
+  classifier tag dump.csv --text-column title --text-column body --output-format csv
+  cat headlines.txt | classifier tag - --format lines --top-k 2
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "tag", help=HELP, description=DESCRIPTION, epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="*", metavar="INPUT", help="files, directories, or '-'")
+    parser.add_argument("--format", "-f", choices=("auto", *FORMATS), default="auto",
+                        help="input format (default: from each file's extension)")
+    parser.add_argument("--text-field", "--text-column", dest="text_fields", action="append",
+                        metavar="NAME",
+                        help="JSON field / CSV column with the text; repeat to join several "
+                             "(e.g. title and body); default: text")
+    parser.add_argument("--id-field", "--id-column", dest="id_field", default="id", metavar="NAME",
+                        help="JSON field / CSV column with the id (default: id; else path:line)")
+    parser.add_argument("--output", "-o", metavar="FILE",
+                        help="write here instead of standard output (written whole or not at all)")
+    parser.add_argument("--output-format", choices=("jsonl", "csv"),
+                        help="default: csv for an -o FILE ending in .csv, else jsonl")
+    add_model_options(parser)
+    parser.add_argument("--threshold", "-t", action="append", metavar="P|LABEL=P",
+                        help="override the model's thresholds: one probability for every label, "
+                             "or LABEL=P (or FACET.LABEL=P) for one label; repeatable")
+    parser.add_argument("--top-k", type=int, metavar="K", help="keep at most K labels per facet")
+    parser.add_argument("--batch-size", type=int, default=512, metavar="N",
+                        help="records vectorized together (default: 512)")
+    parser.add_argument("--on-error", choices=("record", "skip", "fail"), default="record",
+                        help="a record that cannot be read: write an error record in its place "
+                             "(default, so output and input line up), skip it, or stop")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress bar or summary on standard error")
+    parser.set_defaults(run=run)
+
+
+@contextlib.contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    """Standard output, or a file written under a temporary name and renamed when complete."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise CommandError(f"--output {path}: is a directory; give a file name")
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        handle = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise CommandError(f"--output {path}: cannot write ({exc.strerror})") from None
+    try:
+        with handle:
+            yield handle
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _progress(records: Iterator[tuple[Record, dict]], quiet: bool) -> Iterator[tuple[Record, dict]]:
+    if quiet or not sys.stderr.isatty():
+        yield from records
+        return
+    from tqdm import tqdm
+
+    with tqdm(records, unit=" docs", file=sys.stderr, dynamic_ncols=True, mininterval=0.5) as bar:
+        yield from bar
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top_k is not None and args.top_k < 1:
+        raise CommandError(f"--top-k must be at least 1; got {args.top_k}")
+    if args.batch_size < 1:
+        raise CommandError(f"--batch-size must be at least 1; got {args.batch_size}")
+    inputs = args.inputs or ["-"]
+    if inputs == ["-"] and sys.stdin.isatty():
+        raise CommandError("no input: give files or directories, or pipe articles into '-'")
+    for item in inputs:
+        if item != "-" and not os.path.exists(item):
+            raise CommandError(f"{item}: no such file or directory; check the path")
+    threshold = parse_threshold(args.threshold)
+    tagger = load_tagger(args)
+    try:
+        tagger._thresholds(threshold)
+    except ValueError as exc:
+        raise CommandError(f"--threshold: {exc}") from None
+
+    output_format = args.output_format or (
+        "csv" if args.output and args.output.lower().endswith(".csv") else "jsonl"
+    )
+    records = read_records(
+        inputs, format=args.format, text_fields=args.text_fields or ["text"], id_field=args.id_field
+    )
+    started = time.perf_counter()
+    n_records = n_errors = 0
+    first_error = None
+    with _output(args.output) as stream:
+        if output_format == "csv":
+            facets = [(f.name, f.labels) for f in tagger.taxonomy_.facets]
+            writer: JsonlWriter | CsvWriter = CsvWriter(stream, facets)
+        else:
+            writer = JsonlWriter(stream)
+        pairs = tag_records(tagger, records, threshold=threshold, top_k=args.top_k,
+                            batch_size=args.batch_size)
+        for record, output in _progress(pairs, args.quiet):
+            n_records += 1
+            if record.error is not None:
+                n_errors += 1
+                first_error = first_error or output["error"]["message"]
+                if args.on_error == "fail":
+                    raise CommandError(f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS)
+                if args.on_error == "skip":
+                    continue
+            writer.write(output)
+    elapsed = time.perf_counter() - started
+    if n_errors:
+        print(f"classifier tag: {n_errors} of {n_records} records could not be tagged; "
+              f"first: {first_error}", file=sys.stderr)
+    elif not args.quiet and sys.stderr.isatty():
+        rate = n_records / elapsed if elapsed > 0 else 0.0
+        print(f"classifier tag: tagged {n_records} records in {elapsed:.1f}s ({rate:,.0f} docs/s)",
+              file=sys.stderr)
+    return EXIT_RECORD_ERRORS if n_errors else EXIT_OK

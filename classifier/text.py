@@ -1,0 +1,65 @@
+"""Text normalisation and tokenisation: the first step of every path through the tagger.
+
+Training and tagging run the same :func:`normalize` and :func:`analyze`, so a word written with a
+soft hyphen, in full-width letters or inside HTML markup is the same feature as the plain word.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = ["analyze", "normalize", "tokenize"]
+
+# Characters that render as nothing but split or disguise words: soft hyphen, zero-width
+# space/joiners, word joiner, invisible operators, bidirectional controls, BOM, Mongolian vowel
+# separator.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, 0xFEFF, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070)]
+)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
+_TOKEN = re.compile(r"\w\w+")
+
+
+def normalize(text: str) -> str:
+    """Canonical lower-case form of ``text`` used for features.
+
+    HTML entities are decoded and tags dropped, Unicode is NFKC-normalised (full-width letters,
+    ligatures), invisible characters are removed, and the result is case-folded.
+
+    Examples
+    --------
+    >>> from classifier.text import normalize
+    >>> normalize("Semi\\u00adconductor &amp; <b>ＡＩ</b>")
+    'semiconductor &  ai '
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return text.lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Word tokens (two or more word characters) of already normalised text."""
+    return _TOKEN.findall(text)
+
+
+def analyze(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+    """Normalise ``text`` and return its word n-grams, n in ``ngram_range`` (inclusive).
+
+    Examples
+    --------
+    >>> from classifier.text import analyze
+    >>> analyze("Export controls on chips")
+    ['export', 'controls', 'on', 'chips', 'export controls', 'controls on', 'on chips']
+    """
+    tokens = tokenize(normalize(text))
+    low, high = ngram_range
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams

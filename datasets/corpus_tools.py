@@ -1,0 +1,203 @@
+"""Build, check and describe the project's labelled corpus.
+
+    python datasets/corpus_tools.py check            # validate train/test, near-duplicates, counts
+    python datasets/corpus_tools.py split SRC...     # (re)build train.jsonl/test.jsonl from drafts
+    python datasets/corpus_tools.py counts           # the per-label table of datasets/README.md
+
+``check`` is what CI runs (tests/test_datasets.py): valid JSON, unique ids, only schema labels,
+no empty texts, and no near-duplicate across the train/test split (word 5-gram shingles,
+Jaccard similarity at or above 0.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TRAIN, TEST = HERE / "train.jsonl", HERE / "test.jsonl"
+FACETS = ("sector", "cooperation")
+NEAR_DUPLICATE_JACCARD = 0.5
+SHINGLE = 5
+TEST_SHARE = 0.2
+_WORD = re.compile(r"\w+")
+
+
+def schema_labels() -> dict[str, set[str]]:
+    sys.path.insert(0, str(HERE.parent))
+    from classifier import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    return {f: set(taxonomy[f].labels) for f in taxonomy.facet_names}
+
+
+def read_jsonl(path: Path) -> tuple[list[dict], list[str]]:
+    """Records of ``path`` and the problems found reading them."""
+    records, problems = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            problems.append(f"{path.name}:{number}: blank line")
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            problems.append(f"{path.name}:{number}: invalid JSON ({exc})")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"{path.name}:{number}: not a JSON object")
+            continue
+        obj["_where"] = f"{path.name}:{number}"
+        records.append(obj)
+    return records, problems
+
+
+def validate(records: Iterable[dict], labels: dict[str, set[str]]) -> list[str]:
+    """Problems of a set of records: ids, texts, label fields and values."""
+    problems, seen = [], {}
+    for r in records:
+        where = r.get("_where", "?")
+        rid = r.get("id")
+        if not isinstance(rid, str) or not rid:
+            problems.append(f"{where}: id must be a non-empty string")
+        elif rid in seen:
+            problems.append(f"{where}: duplicate id {rid!r} (also {seen[rid]})")
+        else:
+            seen[rid] = where
+        if not isinstance(r.get("text"), str) or not r["text"].strip():
+            problems.append(f"{where}: empty or missing text")
+        for facet, allowed in labels.items():
+            value = r.get(facet)
+            if not isinstance(value, list):
+                problems.append(f"{where}: {facet} must be a list")
+                continue
+            unknown = [v for v in value if v not in allowed]
+            if unknown:
+                problems.append(f"{where}: unknown {facet} labels {unknown}")
+            if len(set(value)) != len(value):
+                problems.append(f"{where}: repeated {facet} label")
+        extra = set(r) - {"id", "text", "_where", *labels}
+        if extra:
+            problems.append(f"{where}: unexpected fields {sorted(extra)}")
+    return problems
+
+
+def shingles(text: str, size: int = SHINGLE) -> frozenset[str]:
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return frozenset([" ".join(words)])
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def near_duplicates(
+    left: Sequence[dict], right: Sequence[dict], threshold: float = NEAR_DUPLICATE_JACCARD
+) -> list[tuple[str, str, float]]:
+    """Pairs (left id, right id, Jaccard) of shingle sets at or above ``threshold``.
+
+    An inverted index over shingles restricts the comparison to pairs sharing a shingle.
+    """
+    index: dict[str, list[int]] = {}
+    left_sets = [shingles(r["text"]) for r in left]
+    for i, s in enumerate(left_sets):
+        for sh in s:
+            index.setdefault(sh, []).append(i)
+    pairs = []
+    for r in right:
+        s = shingles(r["text"])
+        shared = Counter(i for sh in s for i in index.get(sh, ()))
+        for i, common in shared.items():
+            jaccard = common / (len(s) + len(left_sets[i]) - common)
+            if jaccard >= threshold:
+                pairs.append((left[i]["id"], r["id"], round(jaccard, 3)))
+    return pairs
+
+
+def counts_table(train: list[dict], test: list[dict], labels: dict[str, set[str]]) -> str:
+    """Markdown table of per-label counts in train, test and all."""
+    from classifier import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    rows = ["| facet | label | train | test | all |", "|---|---|---:|---:|---:|"]
+    for facet in taxonomy.facet_names:
+        for label in taxonomy[facet].labels:
+            a = sum(label in r[facet] for r in train)
+            b = sum(label in r[facet] for r in test)
+            rows.append(f"| {facet} | {label} | {a} | {b} | {a + b} |")
+    ood = [sum(not any(r[f] for f in FACETS) for r in part) for part in (train, test)]
+    rows.append(f"| - | out of domain (no label) | {ood[0]} | {ood[1]} | {sum(ood)} |")
+    rows.append(f"| - | articles | {len(train)} | {len(test)} | {len(train) + len(test)} |")
+    multi = sum(len(r["sector"]) > 1 or len(r["cooperation"]) > 1 for r in train + test)
+    rows.append(f"| - | with 2+ labels in a facet | | | {multi} |")
+    return "\n".join(rows)
+
+
+def check(threshold: float = NEAR_DUPLICATE_JACCARD) -> list[str]:
+    labels = schema_labels()
+    train, p1 = read_jsonl(TRAIN)
+    test, p2 = read_jsonl(TEST)
+    problems = p1 + p2 + validate(train + test, labels)
+    for a, b, j in near_duplicates(train, test, threshold):
+        problems.append(f"near-duplicate across the split: train {a} ~ test {b} (Jaccard {j})")
+    return problems
+
+
+def split(sources: Sequence[Path]) -> None:
+    """Assign each record to test when a hash of its id falls in the test share, then move any
+    test record with a near-duplicate in train to train, and write both files sorted by id."""
+    labels = schema_labels()
+    records = []
+    for source in sources:
+        part, problems = read_jsonl(source)
+        if problems:
+            sys.exit("\n".join(problems))
+        records.extend(part)
+    problems = validate(records, labels)
+    if problems:
+        sys.exit("\n".join(problems))
+
+    def bucket(rid: str) -> float:
+        return int(hashlib.sha256(rid.encode()).hexdigest()[:8], 16) / 16**8
+
+    train = [r for r in records if bucket(r["id"]) >= TEST_SHARE]
+    test = [r for r in records if bucket(r["id"]) < TEST_SHARE]
+    moved = {b for _, b, _ in near_duplicates(train, test)}
+    train += [r for r in test if r["id"] in moved]
+    test = [r for r in test if r["id"] not in moved]
+    for path, part in ((TRAIN, train), (TEST, test)):
+        with path.open("w", encoding="utf-8") as out:
+            for r in sorted(part, key=lambda r: r["id"]):
+                clean = {"id": r["id"], "text": r["text"], **{f: r[f] for f in FACETS}}
+                out.write(json.dumps(clean, ensure_ascii=False) + "\n")
+    print(f"train {len(train)}, test {len(test)}; {len(moved)} near-duplicates kept in train")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="validate the corpus and its split")
+    p_split = sub.add_parser("split", help="build train/test from draft JSONL files")
+    p_split.add_argument("sources", nargs="+", type=Path)
+    sub.add_parser("counts", help="print the per-label counts table")
+    args = parser.parse_args(argv)
+    if args.command == "split":
+        split(args.sources)
+        return 0
+    if args.command == "counts":
+        train, _ = read_jsonl(TRAIN)
+        test, _ = read_jsonl(TEST)
+        print(counts_table(train, test, schema_labels()))
+        return 0
+    problems = check()
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
