@@ -8,7 +8,9 @@ from typing import Any
 from .exceptions import NotFittedError
 
 
-def check_documents(raw_documents: Iterable[str] | Any, *, name: str = "raw_documents") -> list[str]:
+def check_documents(
+    raw_documents: Iterable[str] | Any, *, name: str = "raw_documents"
+) -> list[str]:
     """A list of documents from an iterable of str; a bare string is an error.
 
     A bare ``str`` is iterable character by character, which would silently tag each letter as a
@@ -16,8 +18,8 @@ def check_documents(raw_documents: Iterable[str] | Any, *, name: str = "raw_docu
     """
     if isinstance(raw_documents, str | bytes):
         raise TypeError(
-            f"{name} must be an iterable of str documents, got a single {type(raw_documents).__name__};"
-            " wrap it in a list, or use tag(text) for one document"
+            f"{name} must be an iterable of str documents, got a single "
+            f"{type(raw_documents).__name__}; wrap it in a list, or use tag(text) for one document"
         )
     if not isinstance(raw_documents, Iterable):
         raise TypeError(

@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["best_threshold", "fit_platt"]
 
 
-def fit_platt(decision: np.ndarray, positive: np.ndarray, *, max_iter: int = 100) -> tuple[float, float]:
+def fit_platt(
+    decision: np.ndarray, positive: np.ndarray, *, max_iter: int = 100
+) -> tuple[float, float]:
     """Platt scaling: ``a, b`` such that ``sigmoid(a * decision + b)`` is a calibrated probability.
 
     Fitted by Newton's method on held-out decision values with Platt's smoothed targets

@@ -102,7 +102,9 @@ def format_report(report: Mapping[str, Any]) -> str:
             continue
         width = max(len(label) for label in scores["labels"]) + 2
         lines.append(f"{facet}  ({scores['n_documents']} documents)")
-        lines.append(f"  {'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
+        lines.append(
+            f"  {'label':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"
+        )
         for label, m in scores["labels"].items():
             lines.append(
                 f"  {label:<{width}}{m['precision']:>10.3f}{m['recall']:>10.3f}"
@@ -111,7 +113,8 @@ def format_report(report: Mapping[str, Any]) -> str:
         for avg in ("micro", "macro"):
             m = scores[avg]
             lines.append(
-                f"  {avg + ' avg':<{width}}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}"
+                f"  {avg + ' avg':<{width}}"
+                f"{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}"
             )
         lines.append("")
     if "out_of_domain" in report:

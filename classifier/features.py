@@ -10,6 +10,7 @@ model does not depend on scikit-learn's pickled classes.
 from __future__ import annotations
 
 import numbers
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Self
@@ -19,9 +20,33 @@ import scipy.sparse as sp
 
 from ._params import ParamsMixin
 from ._validation import check_documents, check_is_fitted
-from .text import analyze
+from .text import analyze, ngrams, normalize, tokenize
 
-__all__ = ["TfidfVectorizer"]
+try:  # The native counter is optional: without a C compiler at install time, Python does it.
+    from ._fastcount import Vocabulary as _NativeVocabulary
+except ImportError:  # pragma: no cover - exercised on installs without the extension
+    _NativeVocabulary = None
+
+__all__ = ["TfidfVectorizer", "native_available"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def native_available() -> bool:
+    """Whether the compiled n-gram counter is installed (else vectorizing runs in Python)."""
+    return _NativeVocabulary is not None
+
+
+def _prepare_for_native(doc: str) -> str:
+    """Text the native counter can take: it lower-cases ASCII itself, so plain ASCII passes as
+    is; anything else gets the full normalisation first. Lone surrogates, which cannot be
+    encoded as UTF-8 and are never word characters, become U+FFFD (not a word character either)."""
+    if doc.isascii() and "&" not in doc and "<" not in doc:
+        return doc
+    doc = normalize(doc)
+    if not doc.isascii() and _SURROGATE.search(doc):
+        doc = _SURROGATE.sub("\ufffd", doc)
+    return doc
 
 
 class TfidfVectorizer(ParamsMixin):
@@ -90,11 +115,15 @@ class TfidfVectorizer(ParamsMixin):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
                 raise ValueError(f"{name} must be a non-negative int or a float; got {value!r}")
             if isinstance(value, float) and value > 1.0:
-                raise ValueError(f"{name} as a float is a share of documents in [0, 1]; got {value}")
+                raise ValueError(
+                    f"{name} as a float is a share of documents in [0, 1]; got {value}"
+                )
         if self.max_features is not None and (
             not isinstance(self.max_features, int) or self.max_features < 1
         ):
-            raise ValueError(f"max_features must be a positive int or None; got {self.max_features!r}")
+            raise ValueError(
+                f"max_features must be a positive int or None; got {self.max_features!r}"
+            )
         if self.norm not in ("l2", None):
             raise ValueError(f"norm must be 'l2' or None; got {self.norm!r}")
 
@@ -133,43 +162,84 @@ class TfidfVectorizer(ParamsMixin):
 
     def transform(self, raw_documents: Iterable[str]) -> sp.csr_matrix:
         """TF-IDF matrix of shape ``(n_documents, n_features)`` for ``raw_documents``."""
+        return self.transform_with_coverage(raw_documents)[0]
+
+    def transform_with_coverage(
+        self, raw_documents: Iterable[str]
+    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """The TF-IDF matrix, and per document the number of word tokens and of tokens that are
+        terms of the vocabulary (how much of the text the model can see)."""
         check_is_fitted(self, "vocabulary_")
         docs = check_documents(raw_documents)
+        counter = self._native_counter()
+        if counter is None:
+            counts = self._count_reference(docs)
+        else:
+            counts = counter.count([_prepare_for_native(d) for d in docs])
+            counts = tuple(
+                np.frombuffer(b, dtype=t)
+                for b, t in zip(counts, (np.int64, np.int32, np.float32, np.int32, np.int32))
+            )
+        indptr, indices, tf, n_tokens, n_known = counts
+        return self._weigh(indptr, indices, tf, len(docs)), n_tokens, n_known
+
+    def _native_counter(self) -> _NativeVocabulary | None:
+        if _NativeVocabulary is None or not (1 <= self.ngram_range[0] <= self.ngram_range[1] <= 2):
+            return None
+        counter = self.__dict__.get("_native")
+        if counter is None or self.__dict__.get("_native_for") is not self.vocabulary_:
+            counter = _NativeVocabulary(list(self.get_feature_names_out()), *self.ngram_range)
+            self.__dict__["_native"], self.__dict__["_native_for"] = counter, self.vocabulary_
+        return counter
+
+    def _count_reference(self, docs: list[str]) -> tuple[np.ndarray, ...]:
+        """Term counts in pure Python: the straightforward path the native one must equal."""
         vocabulary = self.vocabulary_
         indptr = [0]
         indices: list[int] = []
         counts: list[int] = []
+        n_tokens, n_known = [], []
         for doc in docs:
             row: dict[int, int] = {}
-            for gram in self._analyze(doc):
+            tokens = tokenize(normalize(doc))
+            n_tokens.append(len(tokens))
+            n_known.append(sum(t in vocabulary for t in tokens))
+            for gram in ngrams(tokens, self.ngram_range):
                 j = vocabulary.get(gram)
                 if j is not None:
                     row[j] = row.get(j, 0) + 1
-            indices.extend(row)
-            counts.extend(row.values())
+            for j in sorted(row):
+                indices.append(j)
+                counts.append(row[j])
             indptr.append(len(indices))
-        return self._weigh(indptr, indices, counts, len(docs))
+        return (
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(counts, dtype=np.float32),
+            np.asarray(n_tokens, dtype=np.int32),
+            np.asarray(n_known, dtype=np.int32),
+        )
 
     def _weigh(
-        self, indptr: list[int], indices: list[int], counts: list[int], n_docs: int
+        self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, n_docs: int
     ) -> sp.csr_matrix:
-        index_array = np.asarray(indices, dtype=np.int32)
-        data = np.asarray(counts, dtype=self.dtype)
+        data = np.array(counts, dtype=self.dtype)
         if self.sublinear_tf:
             np.log(data, out=data)
             data += 1
-        data *= self.idf_[index_array]
-        matrix = sp.csr_matrix(
-            (data, index_array, np.asarray(indptr, dtype=np.int64)),
-            shape=(n_docs, len(self.idf_)),
-        )
-        matrix.sort_indices()
+        data *= self.idf_[indices]
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(self.idf_)), copy=False)
         if self.norm == "l2" and matrix.nnz:
-            squares = matrix.multiply(matrix).sum(axis=1)
-            norms = np.sqrt(np.asarray(squares, dtype=self.dtype).ravel())
+            lengths = np.diff(indptr)
+            rows = np.repeat(np.arange(n_docs), lengths)
+            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
             norms[norms == 0] = 1
-            matrix.data /= np.repeat(norms, np.diff(matrix.indptr))
+            matrix.data /= norms.astype(self.dtype)[rows]
         return matrix
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The native counter is a cache rebuilt on demand, not state.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_native", "_native_for")}
 
     def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sp.csr_matrix:
         """Fit, then transform the same documents."""

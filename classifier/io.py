@@ -82,7 +82,9 @@ def _decode(raw: bytes) -> str:
 
 def _text_problem(text: str) -> RecordError | None:
     if _UNDECODABLE.search(text):
-        return RecordError("invalid_utf8", "the text is not valid UTF-8; re-encode the input as UTF-8")
+        return RecordError(
+            "invalid_utf8", "the text is not valid UTF-8; re-encode the input as UTF-8"
+        )
     if "\x00" in text:
         return RecordError("binary", "the text contains NUL bytes; this looks like a binary file")
     if not text.strip():
@@ -106,13 +108,15 @@ def _open_binary(source: str) -> IO[bytes]:
     if source == STDIN:
         return sys.stdin.buffer
     try:
-        return open(source, "rb")  # noqa: SIM115 - closed by the caller
+        return open(source, "rb")
     except FileNotFoundError:
         raise InputFormatError(f"{source}: no such file; check the path") from None
     except IsADirectoryError:
         raise InputFormatError(f"{source}: is a directory") from None
     except PermissionError:
-        raise InputFormatError(f"{source}: permission denied; check the file's permissions") from None
+        raise InputFormatError(
+            f"{source}: permission denied; check the file's permissions"
+        ) from None
 
 
 def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -159,12 +163,25 @@ def _read_jsonl(
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            yield Record(fallback_id, None, source, number, RecordError(
-                "invalid_json", f"malformed JSON ({exc.msg} at column {exc.colno}); fix or remove the line"))
+            yield Record(
+                fallback_id,
+                None,
+                source,
+                number,
+                RecordError(
+                    "invalid_json",
+                    f"malformed JSON ({exc.msg} at column {exc.colno}); fix or remove the line",
+                ),
+            )
             continue
         if not isinstance(obj, dict):
-            yield Record(fallback_id, None, source, number, RecordError(
-                "not_an_object", f"expected a JSON object, got {type(obj).__name__}"))
+            yield Record(
+                fallback_id,
+                None,
+                source,
+                number,
+                RecordError("not_an_object", f"expected a JSON object, got {type(obj).__name__}"),
+            )
             continue
         record_id = obj.get(id_field, fallback_id)
         if isinstance(record_id, dict | list):
@@ -172,24 +189,41 @@ def _read_jsonl(
         missing = [f for f in text_fields if f not in obj]
         if len(missing) == len(text_fields):
             available = ", ".join(sorted(obj)) or "none"
-            yield Record(record_id, None, source, number, RecordError(
-                "missing_text",
-                f"no text field {text_fields[0]!r} (fields: {available}); "
-                "name the field with --text-field"))
+            yield Record(
+                record_id,
+                None,
+                source,
+                number,
+                RecordError(
+                    "missing_text",
+                    f"no text field {text_fields[0]!r} (fields: {available}); "
+                    "name the field with --text-field",
+                ),
+            )
             continue
         values = [obj.get(f) for f in text_fields]
         bad = [f for f, v in zip(text_fields, values) if v is not None and not isinstance(v, str)]
         if bad:
-            yield Record(record_id, None, source, number, RecordError(
-                "text_not_a_string", f"field {bad[0]!r} is {type(obj[bad[0]]).__name__}, expected a string"))
+            yield Record(
+                record_id,
+                None,
+                source,
+                number,
+                RecordError(
+                    "text_not_a_string",
+                    f"field {bad[0]!r} is {type(obj[bad[0]]).__name__}, expected a string",
+                ),
+            )
             continue
         yield _make(record_id, _join_fields(values), source, number)
 
 
-def _csv_header_error(source: str, wanted: Sequence[str], header: Sequence[str]) -> InputFormatError:
+def _csv_header_error(
+    source: str, wanted: Sequence[str], header: Sequence[str]
+) -> InputFormatError:
     return InputFormatError(
-        f"{source}: no column {wanted[0]!r} in the CSV header (columns: {', '.join(header) or 'none'});"
-        " name the text column with --text-column"
+        f"{source}: no column {wanted[0]!r} in the CSV header "
+        f"(columns: {', '.join(header) or 'none'}); name the text column with --text-column"
     )
 
 
@@ -217,8 +251,13 @@ def _read_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Record(_default_id(source, start_line), None, source, start_line, RecordError(
-                "invalid_csv", f"unreadable CSV row ({exc})"))
+            yield Record(
+                _default_id(source, start_line),
+                None,
+                source,
+                start_line,
+                RecordError("invalid_csv", f"unreadable CSV row ({exc})"),
+            )
             start_line = reader.line_num + 1
             continue
         line, start_line = start_line, reader.line_num + 1
@@ -227,9 +266,16 @@ def _read_csv(
         record_id = row[id_column] if id_column is not None and id_column < len(row) else None
         record_id = record_id or _default_id(source, line)
         if len(row) != len(header):
-            yield Record(record_id, None, source, line, RecordError(
-                "wrong_field_count",
-                f"row has {len(row)} fields, the header has {len(header)}; check quoting"))
+            yield Record(
+                record_id,
+                None,
+                source,
+                line,
+                RecordError(
+                    "wrong_field_count",
+                    f"row has {len(row)} fields, the header has {len(header)}; check quoting",
+                ),
+            )
             continue
         yield _make(record_id, _join_fields([row[i] for i in text_columns]), source, line)
 
@@ -300,7 +346,9 @@ def read_records(
             yield from _read_one(source, format, text_fields, id_field)
 
 
-def _read_one(source: str, format: str, text_fields: Sequence[str], id_field: str) -> Iterator[Record]:
+def _read_one(
+    source: str, format: str, text_fields: Sequence[str], id_field: str
+) -> Iterator[Record]:
     if source == STDIN:
         kind = _sniff_stdin() if format == "auto" else format
     else:
@@ -359,9 +407,13 @@ class CsvWriter:
         self.facets = facets
         self.writer = csv.writer(stream, lineterminator="\n")
         self.writer.writerow(
-            ["id", *(f for f, _ in facets),
-             *(f"{f}.{label}" for f, labels in facets for label in labels),
-             "error_code", "error_message"]
+            [
+                "id",
+                *(f for f, _ in facets),
+                *(f"{f}.{label}" for f, labels in facets for label in labels),
+                "error_code",
+                "error_message",
+            ]
         )
 
     def write(self, record: dict[str, Any]) -> None:
@@ -372,8 +424,13 @@ class CsvWriter:
             return
         scores = record["scores"]
         self.writer.writerow(
-            [record["id"], *(";".join(record[f]) for f, _ in self.facets),
-             *(scores[f][label] for f, labels in self.facets for label in labels), "", ""]
+            [
+                record["id"],
+                *(";".join(record[f]) for f, _ in self.facets),
+                *(scores[f][label] for f, labels in self.facets for label in labels),
+                "",
+                "",
+            ]
         )
 
 

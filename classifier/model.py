@@ -119,7 +119,9 @@ class ArticleTagger(ParamsMixin):
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:
         if self.taxonomy is not None and not isinstance(self.taxonomy, Taxonomy):
-            raise TypeError(f"taxonomy must be a Taxonomy or None; got {type(self.taxonomy).__name__}")
+            raise TypeError(
+                f"taxonomy must be a Taxonomy or None; got {type(self.taxonomy).__name__}"
+            )
         if self.loss not in _LOSSES:
             raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}")
         if isinstance(self.C, bool) or not isinstance(self.C, numbers.Real) or self.C <= 0:
@@ -267,7 +269,10 @@ class ArticleTagger(ParamsMixin):
         taxonomy = self.taxonomy
         if taxonomy is None:
             taxonomy = Taxonomy.from_labels(
-                {facet: (label for row in lists for label in row) for facet, lists in labels.items()}
+                {
+                    facet: (label for row in lists for label in row)
+                    for facet, lists in labels.items()
+                }
             )
         missing = [f for f in taxonomy.facet_names if f not in labels]
         extra = [f for f in labels if f not in taxonomy]
@@ -313,7 +318,9 @@ class ArticleTagger(ParamsMixin):
         proba = _sigmoid(self.decision_function(texts))
         return {f: proba[:, self._facet_columns(f)] for f in self.taxonomy_.facet_names}
 
-    def predict(self, texts: Iterable[str], *, threshold: Thresholds = None) -> dict[str, np.ndarray]:
+    def predict(
+        self, texts: Iterable[str], *, threshold: Thresholds = None
+    ) -> dict[str, np.ndarray]:
         """Per facet, a 0/1 indicator matrix of the assigned labels (schema order)."""
         proba = _sigmoid(self.decision_function(texts))
         assigned = proba >= self._thresholds(threshold)
@@ -353,8 +360,9 @@ class ArticleTagger(ParamsMixin):
         return [(f.name, label) for f in self.taxonomy_.facets for label in f.labels]
 
     # ------------------------------------------------------------------ tagging
-    def tag(self, text: str, *, threshold: Thresholds = None, top_k: int | None = None,
-            id: Any = None) -> TagResult:
+    def tag(
+        self, text: str, *, threshold: Thresholds = None, top_k: int | None = None, id: Any = None
+    ) -> TagResult:
         """Tag one article.
 
         Parameters
@@ -440,18 +448,21 @@ class ArticleTagger(ParamsMixin):
         self, ids: list[Any], proba: np.ndarray, thresholds: np.ndarray, top_k: int | None
     ) -> Iterator[TagResult]:
         facets = [(f.name, f.labels, self._facet_columns(f.name)) for f in self.taxonomy_.facets]
+        layout = [(name, names, c.start, c.stop) for name, names, c in facets]
+        cutoffs = thresholds.tolist()
         rows = proba.tolist()
-        passed = (proba >= thresholds).tolist()
-        for doc_id, row, row_passed in zip(ids, rows, passed):
-            labels: dict[str, tuple[str, ...]] = {}
-            scores: dict[str, dict[str, float]] = {}
-            for name, facet_labels, columns in facets:
-                chosen = sorted(
-                    (j for j in columns if row_passed[j]), key=lambda j: -row[j]
-                )[:top_k]
-                labels[name] = tuple(facet_labels[j - columns.start] for j in chosen)
-                scores[name] = {label: row[j] for label, j in zip(facet_labels, columns)}
-            yield TagResult(id=doc_id, labels=labels, scores=scores)
+        # Most news is out of domain: find the rows with any label in one vectorized pass.
+        any_passed = (proba >= thresholds).any(axis=1).tolist()
+        for doc_id, row, passed in zip(ids, rows, any_passed):
+            if not passed:
+                labels = {name: () for name, _, _ in facets}
+            else:
+                labels = {}
+                for name, names, columns in facets:
+                    chosen = [j for j in columns if row[j] >= cutoffs[j]]
+                    chosen.sort(key=row.__getitem__, reverse=True)
+                    labels[name] = tuple(names[j - columns.start] for j in chosen[:top_k])
+            yield TagResult(doc_id, labels, row=row, layout=layout)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, *, evaluation: Mapping[str, Any] | None = None) -> Path:
@@ -497,4 +508,3 @@ def fingerprint(
         digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return "sha256:" + digest.hexdigest()
-

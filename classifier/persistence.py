@@ -88,7 +88,9 @@ def default_model_path() -> Path:
     )
 
 
-def save_model(tagger: Any, path: str | Path, *, evaluation: Mapping[str, Any] | None = None) -> Path:
+def save_model(
+    tagger: Any, path: str | Path, *, evaluation: Mapping[str, Any] | None = None
+) -> Path:
     """Write a fitted :class:`~classifier.ArticleTagger` to ``path``.
 
     Parameters
@@ -135,8 +137,10 @@ def save_model(tagger: Any, path: str | Path, *, evaluation: Mapping[str, Any] |
         "n_features": int(tagger.coef_.shape[0]),
         "training": tagger.training_,
         "thresholds": {
-            facet: {label: round(float(tagger.thresholds_[j]), 6) for label, j in
-                    zip(taxonomy[facet].labels, tagger._facet_columns(facet))}
+            facet: {
+                label: round(float(tagger.thresholds_[j]), 6)
+                for label, j in zip(taxonomy[facet].labels, tagger._facet_columns(facet))
+            }
             for facet in taxonomy.facet_names
         },
         "evaluation": {"cross_validated": tagger.cv_scores_, "test": dict(evaluation or {})},
@@ -189,7 +193,9 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     except (ValueError, zipfile.BadZipFile, OSError) as exc:
         raise ModelFormatError(f"{path}: unreadable manifest ({exc}); the file is damaged") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise ModelFormatError(f"{path}: not a classifier model (format {manifest.get('format')!r})")
+        raise ModelFormatError(
+            f"{path}: not a classifier model (format {manifest.get('format')!r})"
+        )
     version = manifest.get("format_version")
     if not isinstance(version, int) or version < 1:
         raise ModelFormatError(f"{path}: invalid format_version {version!r}")

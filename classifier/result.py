@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = ["TagResult"]
@@ -13,7 +12,6 @@ __all__ = ["TagResult"]
 SCORE_DECIMALS = 4
 
 
-@dataclass(frozen=True)
 class TagResult:
     """Labels and scores of one article, per facet.
 
@@ -25,6 +23,8 @@ class TagResult:
         Per facet, the labels whose score passed their threshold, highest score first.
     scores : dict of str to dict of str to float
         Per facet, the probability of every label of the schema.
+    extra : dict
+        Further per-article fields carried into :meth:`to_dict` (empty by default).
 
     Examples
     --------
@@ -35,10 +35,53 @@ class TagResult:
     {'id': 1, 'sector': ['space'], 'scores': {'sector': {'space': 0.91}}}
     """
 
-    id: Any
-    labels: Mapping[str, tuple[str, ...]]
-    scores: Mapping[str, Mapping[str, float]]
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    # A plain slotted class: millions are created per run. The per-label score dictionaries are
+    # built on first access from the row of probabilities, since many callers read labels only.
+    __slots__ = ("_layout", "_row", "_scores", "extra", "id", "labels")
+
+    def __init__(
+        self,
+        id: Any,
+        labels: Mapping[str, tuple[str, ...]],
+        scores: Mapping[str, Mapping[str, float]] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        *,
+        row: Sequence[float] | None = None,
+        layout: Sequence[tuple[str, Sequence[str], int, int]] | None = None,
+    ) -> None:
+        if scores is None and (row is None or layout is None):
+            raise TypeError("TagResult needs scores, or a row of probabilities and its layout")
+        self.id = id
+        self.labels = labels
+        self.extra = extra if extra is not None else {}
+        self._scores = scores
+        self._row = row
+        self._layout = layout
+
+    @property
+    def scores(self) -> Mapping[str, Mapping[str, float]]:
+        """Per facet, the probability of every label of the schema."""
+        if self._scores is None:
+            row = self._row
+            self._scores = {
+                name: dict(zip(names, row[start:stop])) for name, names, start, stop in self._layout
+            }
+        return self._scores
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TagResult):
+            return NotImplemented
+        return (self.id, self.labels, self.scores, self.extra) == (
+            other.id,
+            other.labels,
+            other.scores,
+            other.extra,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TagResult(id={self.id!r}, labels={self.labels!r})"
 
     def __getitem__(self, facet: str) -> tuple[str, ...]:
         return self.labels[facet]

@@ -10,7 +10,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["analyze", "normalize", "tokenize"]
+__all__ = ["analyze", "ngrams", "normalize", "tokenize"]
 
 # Characters that render as nothing but split or disguise words: soft hyphen, zero-width
 # space/joiners, word joiner, invisible operators, bidirectional controls, BOM, Mongolian vowel
@@ -48,6 +48,15 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def ngrams(tokens: list[str], ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
+    """Word n-grams of ``tokens``, n in ``ngram_range`` (inclusive), shortest first."""
+    low, high = ngram_range
+    grams = list(tokens) if low == 1 else []
+    for n in range(max(low, 2), high + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
 def analyze(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
     """Normalise ``text`` and return its word n-grams, n in ``ngram_range`` (inclusive).
 
@@ -57,9 +66,4 @@ def analyze(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
     >>> analyze("Export controls on chips")
     ['export', 'controls', 'on', 'chips', 'export controls', 'controls on', 'on chips']
     """
-    tokens = tokenize(normalize(text))
-    low, high = ngram_range
-    grams = list(tokens) if low == 1 else []
-    for n in range(max(low, 2), high + 1):
-        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    return grams
+    return ngrams(tokenize(normalize(text)), ngram_range)

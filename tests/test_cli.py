@@ -5,11 +5,10 @@ import json
 import sys
 
 import pytest
+from helpers import TOY_TEXTS, TOY_TOPICS, write_jsonl
 
 from classifier import ArticleTagger
 from classifier.cli import main
-
-from .conftest import TOY_TEXTS, TOY_TOPICS, write_jsonl
 
 
 def run(capsys, *argv):
@@ -24,10 +23,14 @@ def expected_jsonl(model_path, texts, ids):
 
 
 def test_tag_jsonl_writes_one_record_per_input_in_order(capsys, tmp_path, toy_model_path):
-    feed = write_jsonl(tmp_path / "feed.jsonl", [{"id": f"n{i}", "text": t} for i, t in enumerate(TOY_TEXTS)])
+    feed = write_jsonl(
+        tmp_path / "feed.jsonl", [{"id": f"n{i}", "text": t} for i, t in enumerate(TOY_TEXTS)]
+    )
     code, out, err = run(capsys, "tag", str(feed), "--model", str(toy_model_path))
     assert (code, err) == (0, "")
-    assert out == expected_jsonl(toy_model_path, TOY_TEXTS, [f"n{i}" for i in range(len(TOY_TEXTS))])
+    assert out == expected_jsonl(
+        toy_model_path, TOY_TEXTS, [f"n{i}" for i in range(len(TOY_TEXTS))]
+    )
     first = json.loads(out.splitlines()[0])
     assert list(first) == ["id", "topics", "scores"]
 
@@ -41,13 +44,13 @@ def test_tag_error_records_keep_the_count_and_exit_1(capsys, tmp_path, toy_model
     assert [r["id"] for r in lines] == [1, 2, f"{feed}:3"]
     assert lines[1]["error"] == {
         "code": "missing_text",
-        "message": f"{feed}:2: no text field 'text' (fields: body, id); name the field with --text-field",
+        "message": f"{feed}:2: no text field 'text' (fields: body, id); "
+        "name the field with --text-field",
         "source": str(feed),
         "line": 2,
     }
-    assert err == (
-        f"classifier tag: 2 of 3 records could not be tagged; first: {lines[1]['error']['message']}\n"
-    )
+    first = lines[1]["error"]["message"]
+    assert err == f"classifier tag: 2 of 3 records could not be tagged; first: {first}\n"
 
 
 def test_tag_on_error_skip_and_fail(capsys, tmp_path, toy_model_path):
@@ -63,8 +66,21 @@ def test_tag_csv_in_and_out_with_text_columns(capsys, tmp_path, toy_model_path):
     dump = tmp_path / "dump.csv"
     dump.write_text('key,title,body\nk1,Crude oil,"opec cuts, prices jump"\n')
     out_file = tmp_path / "tags.csv"
-    code, out, err = run(capsys, "tag", str(dump), "-m", str(toy_model_path), "--text-column", "title",
-                         "--text-column", "body", "--id-column", "key", "-o", str(out_file))
+    code, out, err = run(
+        capsys,
+        "tag",
+        str(dump),
+        "-m",
+        str(toy_model_path),
+        "--text-column",
+        "title",
+        "--text-column",
+        "body",
+        "--id-column",
+        "key",
+        "-o",
+        str(out_file),
+    )
     assert (code, out, err) == (0, "", "")
     rows = out_file.read_text().splitlines()
     assert rows[0] == "id,topics,topics.grain,topics.metals,topics.oil,error_code,error_message"
@@ -73,8 +89,12 @@ def test_tag_csv_in_and_out_with_text_columns(capsys, tmp_path, toy_model_path):
 
 
 def test_tag_stdin_lines_top_k_and_threshold(capsys, monkeypatch, toy_model_path):
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(b"crude oil\nwheat\n"))))
-    code, out, _ = run(capsys, "tag", "-", "-m", str(toy_model_path), "--threshold", "0", "--top-k", "1")
+    monkeypatch.setattr(
+        sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(b"crude oil\nwheat\n")))
+    )
+    code, out, _ = run(
+        capsys, "tag", "-", "-m", str(toy_model_path), "--threshold", "0", "--top-k", "1"
+    )
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 0
     assert [(r["id"], r["topics"]) for r in records] == [(1, ["oil"]), (2, ["grain"])]
@@ -88,25 +108,43 @@ def test_tag_directory_of_text_files(capsys, tmp_path, toy_model_path):
     code, out, _ = run(capsys, "tag", str(folder), "-m", str(toy_model_path))
     assert code == 0
     assert out == expected_jsonl(
-        toy_model_path, ["crude oil rallies", "wheat harvest"], [str(folder / "1.txt"), str(folder / "2.txt")]
+        toy_model_path,
+        ["crude oil rallies", "wheat harvest"],
+        [str(folder / "1.txt"), str(folder / "2.txt")],
     )
 
 
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["tag", "missing.jsonl"], 2, "classifier tag: error: missing.jsonl: no such file or directory; check the path\n"),
-        (["tag", "{feed}", "--top-k", "0"], 2, "classifier tag: error: --top-k must be at least 1; got 0\n"),
-        (["tag", "{feed}", "--threshold", "x"], 2,
-         "classifier tag: error: --threshold 'x': expected a number like 0.4 or LABEL=0.4\n"),
+        (
+            ["tag", "missing.jsonl"],
+            2,
+            "classifier tag: error: missing.jsonl: no such file or directory; check the path\n",
+        ),
+        (
+            ["tag", "{feed}", "--top-k", "0"],
+            2,
+            "classifier tag: error: --top-k must be at least 1; got 0\n",
+        ),
+        (
+            ["tag", "{feed}", "--threshold", "x"],
+            2,
+            "classifier tag: error: --threshold 'x': expected a number like 0.4 or LABEL=0.4\n",
+        ),
         (["tag", "{feed}", "--threshold", "gold=0.5"], 2, None),
-        (["tag", "{feed}", "--model", "{tmp}/none.tagger"], 3,
-         "classifier tag: error: {tmp}/none.tagger: no such model file; check --model\n"),
+        (
+            ["tag", "{feed}", "--model", "{tmp}/none.tagger"],
+            3,
+            "classifier tag: error: {tmp}/none.tagger: no such model file; check --model\n",
+        ),
         (["tag", "{feed}", "--model", "{feed}"], 3, None),
         (["tag", "{csv}"], 2, None),
     ],
 )
-def test_usage_errors_are_one_line_with_exit_code(capsys, tmp_path, toy_model_path, argv, code, message):
+def test_usage_errors_are_one_line_with_exit_code(
+    capsys, tmp_path, toy_model_path, argv, code, message
+):
     feed = write_jsonl(tmp_path / "feed.jsonl", [{"text": "oil"}])
     csv_file = tmp_path / "d.csv"
     csv_file.write_text("a,b\n1,2\n")
@@ -129,11 +167,29 @@ def test_unknown_format_is_rejected_by_the_parser(capsys):
 
 
 def test_train_evaluate_info_with_a_custom_facet(capsys, tmp_path):
-    data = write_jsonl(tmp_path / "data.jsonl",
-                       [{"id": str(i), "text": t, "topics": y} for i, (t, y) in enumerate(zip(TOY_TEXTS, TOY_TOPICS))])
+    data = write_jsonl(
+        tmp_path / "data.jsonl",
+        [
+            {"id": str(i), "text": t, "topics": y}
+            for i, (t, y) in enumerate(zip(TOY_TEXTS, TOY_TOPICS))
+        ],
+    )
     model = tmp_path / "m.tagger"
-    code, out, _ = run(capsys, "train", str(data), "--facet", "topics", "--min-df", "1", "--cv", "2",
-                       "-o", str(model), "--test", str(data))
+    code, out, _ = run(
+        capsys,
+        "train",
+        str(data),
+        "--facet",
+        "topics",
+        "--min-df",
+        "1",
+        "--cv",
+        "2",
+        "-o",
+        str(model),
+        "--test",
+        str(data),
+    )
     assert code == 0 and model.exists()
     assert out.startswith("trained on 12 documents in ")
     assert f"saved {model}" in out
@@ -148,13 +204,17 @@ def test_train_evaluate_info_with_a_custom_facet(capsys, tmp_path):
     assert report["topics"]["labels"]["oil"]["support"] == 4
 
     code, out, _ = run(capsys, "info", str(model))
-    assert code == 0 and "schema:     custom v0" in out and "training:   12 documents, sha256:" in out
+    assert (
+        code == 0 and "schema:     custom v0" in out and "training:   12 documents, sha256:" in out
+    )
     code, out, _ = run(capsys, "info", str(model), "--json")
     assert json.loads(out)["training"]["n_documents"] == 12
 
 
 def test_train_rejects_labels_outside_the_schema(capsys, tmp_path):
-    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "1", "text": "x", "sector": ["chips"], "cooperation": []}])
+    data = write_jsonl(
+        tmp_path / "d.jsonl", [{"id": "1", "text": "x", "sector": ["chips"], "cooperation": []}]
+    )
     code, out, err = run(capsys, "train", str(data), "-o", str(tmp_path / "m.tagger"))
     assert code == 2
     assert "unknown sector label(s) ['chips']" in err

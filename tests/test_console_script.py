@@ -5,8 +5,7 @@ import shutil
 import subprocess
 
 import pytest
-
-from .conftest import IN_CI
+from helpers import IN_CI
 
 
 def script() -> str:
@@ -30,8 +29,10 @@ def test_tag_from_standard_input_with_the_default_model():
     done = subprocess.run(
         [script(), "tag", "-"],
         input='{"id": "a", "text": "The EU and Japan agreed to coordinate chip export controls."}\n'
-              '{"id": "b", "text": "A recipe for crisp potato chips with sea salt."}\n',
-        capture_output=True, text=True, timeout=120,
+        '{"id": "b", "text": "A recipe for crisp potato chips with sea salt."}\n',
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
@@ -41,6 +42,11 @@ def test_tag_from_standard_input_with_the_default_model():
 
 
 def test_usage_error_exit_code():
-    done = subprocess.run([script(), "tag", "/nonexistent/input.jsonl"], capture_output=True, text=True)
+    done = subprocess.run(
+        [script(), "tag", "/nonexistent/input.jsonl"], capture_output=True, text=True
+    )
     assert done.returncode == 2
-    assert done.stderr == "classifier tag: error: /nonexistent/input.jsonl: no such file or directory; check the path\n"
+    assert done.stderr == (
+        "classifier tag: error: /nonexistent/input.jsonl: no such file or directory; "
+        "check the path\n"
+    )

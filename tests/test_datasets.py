@@ -3,7 +3,7 @@
 import importlib.util
 import json
 
-from .conftest import REPO
+from helpers import REPO
 
 spec = importlib.util.spec_from_file_location("corpus_tools", REPO / "datasets" / "corpus_tools.py")
 corpus_tools = importlib.util.module_from_spec(spec)
@@ -11,7 +11,10 @@ spec.loader.exec_module(corpus_tools)
 
 
 def load(name):
-    return [json.loads(line) for line in (REPO / "datasets" / name).read_text(encoding="utf-8").splitlines()]
+    return [
+        json.loads(line)
+        for line in (REPO / "datasets" / name).read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def test_corpus_is_valid_and_the_split_has_no_near_duplicates():
@@ -44,5 +47,8 @@ def test_validator_catches_problems():
 def test_near_duplicate_detection():
     base = "the ministers agreed on a new plan to build chip plants in the region next year"
     left = [{"id": "l", "text": base}]
-    right = [{"id": "r1", "text": base + " officials said"}, {"id": "r2", "text": "a different story entirely about football"}]
+    right = [
+        {"id": "r1", "text": base + " officials said"},
+        {"id": "r2", "text": "a different story entirely about football"},
+    ]
     assert [(a, b) for a, b, _ in corpus_tools.near_duplicates(left, right)] == [("l", "r1")]

@@ -1,11 +1,10 @@
 """The shipped default model loads and tags clear cases correctly."""
 
 import pytest
+from helpers import shared_path
 
 from classifier import default_taxonomy, read_manifest
 from classifier.persistence import default_model_path
-
-from .conftest import shared_path
 
 
 def test_default_model_is_found_and_describes_itself():

@@ -20,7 +20,9 @@ def test_matches_scikit_learn_tfidf_on_the_same_analyzer():
     reference = SkTfidf(analyzer=analyze, sublinear_tf=True, min_df=1).fit(DOCS)
     assert list(ours.get_feature_names_out()) == list(reference.get_feature_names_out())
     np.testing.assert_allclose(ours.idf_, reference.idf_, rtol=1e-6)
-    np.testing.assert_allclose(ours.transform(DOCS).toarray(), reference.transform(DOCS).toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        ours.transform(DOCS).toarray(), reference.transform(DOCS).toarray(), atol=1e-6
+    )
 
 
 def test_min_df_and_max_features_prune_the_vocabulary():

@@ -4,11 +4,21 @@ import sys
 import pytest
 
 from classifier import InputFormatError
-from classifier.io import CsvWriter, JsonlWriter, Record, RecordError, detect_format, error_record, read_records
+from classifier.io import (
+    CsvWriter,
+    JsonlWriter,
+    Record,
+    RecordError,
+    detect_format,
+    error_record,
+    read_records,
+)
 
 
 def records(*inputs, **kwargs):
-    return [(r.id, r.text, r.error.code if r.error else None) for r in read_records(inputs, **kwargs)]
+    return [
+        (r.id, r.text, r.error.code if r.error else None) for r in read_records(inputs, **kwargs)
+    ]
 
 
 def test_detect_format_from_extension():
@@ -50,13 +60,19 @@ def test_missing_text_field_message_says_what_to_do(tmp_path):
     path = tmp_path / "f.jsonl"
     path.write_text('{"id": 1, "body": "x"}\n')
     (record,) = read_records([path])
-    assert record.error.message == "no text field 'text' (fields: body, id); name the field with --text-field"
+    assert (
+        record.error.message
+        == "no text field 'text' (fields: body, id); name the field with --text-field"
+    )
     assert error_record(record)["error"]["message"].startswith(f"{path}:1: no text field")
 
 
 def test_csv_rows_quotes_and_bad_rows(tmp_path):
     path = tmp_path / "dump.csv"
-    path.write_text('id,text\n1,"Chip, curbs\nspanning lines"\n2,plain\n3,too,many\n\n4,last\n', encoding="utf-8")
+    path.write_text(
+        'id,text\n1,"Chip, curbs\nspanning lines"\n2,plain\n3,too,many\n\n4,last\n',
+        encoding="utf-8",
+    )
     assert records(path) == [
         ("1", "Chip, curbs\nspanning lines", None),
         ("2", "plain", None),
@@ -68,7 +84,9 @@ def test_csv_rows_quotes_and_bad_rows(tmp_path):
 def test_csv_without_the_text_column_is_a_usage_error(tmp_path):
     path = tmp_path / "dump.csv"
     path.write_text("id,body\n1,x\n")
-    with pytest.raises(InputFormatError, match=r"no column 'text' .*columns: id, body.*--text-column"):
+    with pytest.raises(
+        InputFormatError, match=r"no column 'text' .*columns: id, body.*--text-column"
+    ):
         list(read_records([path]))
 
 

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
+from helpers import TOY_TEXTS, TOY_TOPICS
 
-from classifier import ArticleTagger, NotFittedError, SchemaError, Taxonomy, TagResult
-
-from .conftest import TOY_TEXTS, TOY_TOPICS
+from classifier import ArticleTagger, NotFittedError, SchemaError, TagResult, Taxonomy
 
 
 def test_fit_learns_the_schema_and_plain_state(toy_tagger):
@@ -34,8 +33,12 @@ def test_scores_are_probabilities_for_every_label(toy_tagger):
 
 def test_same_random_state_gives_an_identical_model():
     taxonomy = Taxonomy.from_labels({"topics": ["grain", "oil", "metals"]})
-    a = ArticleTagger(taxonomy=taxonomy, min_df=1, cv=2, random_state=3).fit(TOY_TEXTS, {"topics": TOY_TOPICS})
-    b = ArticleTagger(taxonomy=taxonomy, min_df=1, cv=2, random_state=3).fit(TOY_TEXTS, {"topics": TOY_TOPICS})
+    a = ArticleTagger(taxonomy=taxonomy, min_df=1, cv=2, random_state=3).fit(
+        TOY_TEXTS, {"topics": TOY_TOPICS}
+    )
+    b = ArticleTagger(taxonomy=taxonomy, min_df=1, cv=2, random_state=3).fit(
+        TOY_TEXTS, {"topics": TOY_TOPICS}
+    )
     np.testing.assert_array_equal(a.coef_, b.coef_)
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
 
@@ -50,7 +53,9 @@ def test_batch_results_equal_single_results(toy_tagger):
 
 def test_tag_many_streams_any_iterable_with_ids(toy_tagger):
     generator = (t for t in TOY_TEXTS)
-    results = toy_tagger.tag_many(generator, ids=(f"doc{i}" for i in range(len(TOY_TEXTS))), batch_size=5)
+    results = toy_tagger.tag_many(
+        generator, ids=(f"doc{i}" for i in range(len(TOY_TEXTS))), batch_size=5
+    )
     assert next(results).id == "doc0"
     assert len(list(results)) == len(TOY_TEXTS) - 1
 

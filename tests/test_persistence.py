@@ -4,11 +4,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from helpers import TOY_TEXTS
 
 from classifier import ArticleTagger, ModelFormatError, ModelVersionError, read_manifest
 from classifier.persistence import FORMAT_VERSION
-
-from .conftest import TOY_TEXTS
 
 
 def rewrite(path, out, *, manifest_edit=None, payload=None):
@@ -26,7 +25,9 @@ def rewrite(path, out, *, manifest_edit=None, payload=None):
 def test_round_trip_gives_identical_predictions(toy_tagger, toy_model_path):
     loaded = ArticleTagger.load(toy_model_path)
     texts = [*TOY_TEXTS, "crude oil and wheat"]
-    np.testing.assert_array_equal(loaded.decision_function(texts), toy_tagger.decision_function(texts))
+    np.testing.assert_array_equal(
+        loaded.decision_function(texts), toy_tagger.decision_function(texts)
+    )
     assert list(loaded.tag_many(texts)) == list(toy_tagger.tag_many(texts))
     assert loaded.get_params()["min_df"] == 1
     assert loaded.taxonomy_ == toy_tagger.taxonomy_
@@ -60,14 +61,18 @@ def test_newer_format_is_refused_unless_overridden(toy_model_path, tmp_path):
     path = rewrite(toy_model_path, tmp_path / "new.tagger", manifest_edit=newer)
     with pytest.raises(ModelVersionError, match=f"model format {FORMAT_VERSION + 1} is newer"):
         ArticleTagger.load(path)
-    assert ArticleTagger.load(path, allow_version_mismatch=True).tag("wheat")["topics"] == ("grain",)
+    assert ArticleTagger.load(path, allow_version_mismatch=True).tag("wheat")["topics"] == (
+        "grain",
+    )
 
 
 @pytest.mark.parametrize(
     ("library", "stored"),
     [("numpy", "1.26.4"), ("scikit-learn", "0.24.2")],
 )
-def test_incompatible_library_version_is_refused_with_the_fix(toy_model_path, tmp_path, library, stored):
+def test_incompatible_library_version_is_refused_with_the_fix(
+    toy_model_path, tmp_path, library, stored
+):
     def forge(m):
         m["versions"][library] = stored
         if library not in m["payload"]["requires"]:
@@ -76,7 +81,9 @@ def test_incompatible_library_version_is_refused_with_the_fix(toy_model_path, tm
     path = rewrite(toy_model_path, tmp_path / "old.tagger", manifest_edit=forge)
     with pytest.raises(ModelVersionError, match=rf"written with {library} {stored}.*retrain"):
         ArticleTagger.load(path)
-    assert ArticleTagger.load(path, allow_version_mismatch=True).tag("crude oil")["topics"] == ("oil",)
+    assert ArticleTagger.load(path, allow_version_mismatch=True).tag("crude oil")["topics"] == (
+        "oil",
+    )
 
 
 def test_other_scikit_learn_release_loads_the_plain_array_payload(toy_model_path, tmp_path):

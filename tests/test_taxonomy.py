@@ -9,12 +9,26 @@ def test_default_schema_has_the_two_facets_and_all_labels():
     taxonomy = default_taxonomy()
     assert taxonomy.facet_names == ("sector", "cooperation")
     assert taxonomy["sector"].labels == (
-        "semiconductors", "critical_minerals", "clean_energy", "cybersecurity",
-        "artificial_intelligence", "telecommunications", "quantum", "biotechnology", "space",
+        "semiconductors",
+        "critical_minerals",
+        "clean_energy",
+        "cybersecurity",
+        "artificial_intelligence",
+        "telecommunications",
+        "quantum",
+        "biotechnology",
+        "space",
     )
     assert taxonomy["cooperation"].labels == (
-        "joint_commitment", "formal_agreement", "dialogue", "joint_research", "investment",
-        "supply_chain_coordination", "export_controls", "sanctions_enforcement", "trade_dispute",
+        "joint_commitment",
+        "formal_agreement",
+        "dialogue",
+        "joint_research",
+        "investment",
+        "supply_chain_coordination",
+        "export_controls",
+        "sanctions_enforcement",
+        "trade_dispute",
     )
     assert taxonomy.version == "1.0.0"
     for facet in taxonomy.facets:
@@ -24,7 +38,9 @@ def test_default_schema_has_the_two_facets_and_all_labels():
 
 def test_custom_schema_from_toml_and_json(tmp_path):
     toml = tmp_path / "s.toml"
-    toml.write_text('name = "mine"\nversion = "2"\n[facets.topics.labels]\ngrain = "Cereals."\noil = "Crude."\n')
+    toml.write_text(
+        'name = "mine"\nversion = "2"\n[facets.topics.labels]\ngrain = "Cereals."\noil = "Crude."\n'
+    )
     data = Taxonomy.from_dict(json.loads(json.dumps(load_taxonomy(toml).to_dict())))
     js = tmp_path / "s.json"
     js.write_text(json.dumps(data.to_dict()))

@@ -6,12 +6,12 @@ from classifier.text import analyze, normalize, tokenize
 @pytest.mark.parametrize(
     ("raw", "plain"),
     [
-        ("semi\u00adconductor", "semiconductor"),        # soft hyphen
-        ("semi\u200bconductor", "semiconductor"),        # zero-width space
-        ("\ufeffsemiconductor", "semiconductor"),        # byte-order mark
+        ("semi\u00adconductor", "semiconductor"),  # soft hyphen
+        ("semi\u200bconductor", "semiconductor"),  # zero-width space
+        ("\ufeffsemiconductor", "semiconductor"),  # byte-order mark
         ("ＳＥＭＩＣＯＮＤＵＣＴＯＲ", "semiconductor"),  # full-width letters
-        ("<p>semiconductor</p>", " semiconductor "),    # markup
-        ("semiconductor&nbsp;", "semiconductor "),    # entity decoded; NFKC makes NBSP a space
+        ("<p>semiconductor</p>", " semiconductor "),  # markup
+        ("semiconductor&nbsp;", "semiconductor "),  # entity decoded; NFKC makes NBSP a space
         ("SEMICONDUCTOR", "semiconductor"),
     ],
 )
@@ -22,7 +22,13 @@ def test_normalize_makes_disguised_words_plain(raw, plain):
 
 def test_analyze_builds_unigrams_and_bigrams():
     assert analyze("Rare-earth export curbs") == [
-        "rare", "earth", "export", "curbs", "rare earth", "earth export", "export curbs",
+        "rare",
+        "earth",
+        "export",
+        "curbs",
+        "rare earth",
+        "earth export",
+        "export curbs",
     ]
     assert analyze("one two three", (2, 3)) == ["one two", "two three", "one two three"]
     assert analyze("") == []

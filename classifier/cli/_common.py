@@ -26,11 +26,15 @@ class CommandError(Exception):
 
 def add_model_options(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     parser.add_argument(
-        "--model", "-m", metavar="PATH", required=required,
+        "--model",
+        "-m",
+        metavar="PATH",
+        required=required,
         help="model file (default: the shipped default model)" if not required else "model file",
     )
     parser.add_argument(
-        "--allow-version-mismatch", action="store_true",
+        "--allow-version-mismatch",
+        action="store_true",
         help="load a model written by another model format or library version anyway",
     )
 

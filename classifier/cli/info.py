@@ -13,8 +13,9 @@ HELP = "show a model's manifest: versions, schema, training data, thresholds, sc
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("info", help=HELP, description=HELP + ".")
-    parser.add_argument("model", nargs="?", metavar="MODEL",
-                        help="model file (default: the shipped default model)")
+    parser.add_argument(
+        "model", nargs="?", metavar="MODEL", help="model file (default: the shipped default model)"
+    )
     parser.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
     parser.set_defaults(run=run)
 
@@ -22,7 +23,9 @@ def register(subparsers: Any) -> None:
 def _f1(scores: dict, facet: str) -> str:
     if facet not in scores:
         return "-"
-    return f"micro-F1 {scores[facet]['micro']['f1']:.3f}, macro-F1 {scores[facet]['macro']['f1']:.3f}"
+    return (
+        f"micro-F1 {scores[facet]['micro']['f1']:.3f}, macro-F1 {scores[facet]['macro']['f1']:.3f}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,8 +48,10 @@ def run(args: argparse.Namespace) -> int:
     ]
     for facet, labels in manifest.get("thresholds", {}).items():
         counts = training.get("label_counts", {}).get(facet, {})
-        lines.append(f"\n{facet}:  cross-validated {_f1(evaluation.get('cross_validated', {}), facet)}"
-                     + (f"; test {_f1(evaluation.get('test', {}), facet)}" if evaluation.get("test") else ""))
+        lines.append(
+            f"\n{facet}:  cross-validated {_f1(evaluation.get('cross_validated', {}), facet)}"
+            + (f"; test {_f1(evaluation.get('test', {}), facet)}" if evaluation.get("test") else "")
+        )
         lines.append(f"  {'label':<28}{'threshold':>10}{'examples':>10}")
         for label, threshold in labels.items():
             lines.append(f"  {label:<28}{threshold:>10.3f}{counts.get(label, 0):>10}")

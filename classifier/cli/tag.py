@@ -43,34 +43,75 @@ examples:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "tag", help=HELP, description=DESCRIPTION, epilog=EXAMPLES,
+        "tag",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", metavar="INPUT", help="files, directories, or '-'")
-    parser.add_argument("--format", "-f", choices=("auto", *FORMATS), default="auto",
-                        help="input format (default: from each file's extension)")
-    parser.add_argument("--text-field", "--text-column", dest="text_fields", action="append",
-                        metavar="NAME",
-                        help="JSON field / CSV column with the text; repeat to join several "
-                             "(e.g. title and body); default: text")
-    parser.add_argument("--id-field", "--id-column", dest="id_field", default="id", metavar="NAME",
-                        help="JSON field / CSV column with the id (default: id; else path:line)")
-    parser.add_argument("--output", "-o", metavar="FILE",
-                        help="write here instead of standard output (written whole or not at all)")
-    parser.add_argument("--output-format", choices=("jsonl", "csv"),
-                        help="default: csv for an -o FILE ending in .csv, else jsonl")
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=("auto", *FORMATS),
+        default="auto",
+        help="input format (default: from each file's extension)",
+    )
+    parser.add_argument(
+        "--text-field",
+        "--text-column",
+        dest="text_fields",
+        action="append",
+        metavar="NAME",
+        help="JSON field / CSV column with the text; repeat to join several "
+        "(e.g. title and body); default: text",
+    )
+    parser.add_argument(
+        "--id-field",
+        "--id-column",
+        dest="id_field",
+        default="id",
+        metavar="NAME",
+        help="JSON field / CSV column with the id (default: id; else path:line)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write here instead of standard output (written whole or not at all)",
+    )
+    parser.add_argument(
+        "--output-format",
+        choices=("jsonl", "csv"),
+        help="default: csv for an -o FILE ending in .csv, else jsonl",
+    )
     add_model_options(parser)
-    parser.add_argument("--threshold", "-t", action="append", metavar="P|LABEL=P",
-                        help="override the model's thresholds: one probability for every label, "
-                             "or LABEL=P (or FACET.LABEL=P) for one label; repeatable")
+    parser.add_argument(
+        "--threshold",
+        "-t",
+        action="append",
+        metavar="P|LABEL=P",
+        help="override the model's thresholds: one probability for every label, "
+        "or LABEL=P (or FACET.LABEL=P) for one label; repeatable",
+    )
     parser.add_argument("--top-k", type=int, metavar="K", help="keep at most K labels per facet")
-    parser.add_argument("--batch-size", type=int, default=512, metavar="N",
-                        help="records vectorized together (default: 512)")
-    parser.add_argument("--on-error", choices=("record", "skip", "fail"), default="record",
-                        help="a record that cannot be read: write an error record in its place "
-                             "(default, so output and input line up), skip it, or stop")
-    parser.add_argument("--quiet", "-q", action="store_true",
-                        help="no progress bar or summary on standard error")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=512,
+        metavar="N",
+        help="records vectorized together (default: 512)",
+    )
+    parser.add_argument(
+        "--on-error",
+        choices=("record", "skip", "fail"),
+        default="record",
+        help="a record that cannot be read: write an error record in its place "
+        "(default, so output and input line up), skip it, or stop",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar or summary on standard error"
+    )
     parser.set_defaults(run=run)
 
 
@@ -140,24 +181,32 @@ def run(args: argparse.Namespace) -> int:
             writer: JsonlWriter | CsvWriter = CsvWriter(stream, facets)
         else:
             writer = JsonlWriter(stream)
-        pairs = tag_records(tagger, records, threshold=threshold, top_k=args.top_k,
-                            batch_size=args.batch_size)
+        pairs = tag_records(
+            tagger, records, threshold=threshold, top_k=args.top_k, batch_size=args.batch_size
+        )
         for record, output in _progress(pairs, args.quiet):
             n_records += 1
             if record.error is not None:
                 n_errors += 1
                 first_error = first_error or output["error"]["message"]
                 if args.on_error == "fail":
-                    raise CommandError(f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS)
+                    raise CommandError(
+                        f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS
+                    )
                 if args.on_error == "skip":
                     continue
             writer.write(output)
     elapsed = time.perf_counter() - started
     if n_errors:
-        print(f"classifier tag: {n_errors} of {n_records} records could not be tagged; "
-              f"first: {first_error}", file=sys.stderr)
+        print(
+            f"classifier tag: {n_errors} of {n_records} records could not be tagged; "
+            f"first: {first_error}",
+            file=sys.stderr,
+        )
     elif not args.quiet and sys.stderr.isatty():
         rate = n_records / elapsed if elapsed > 0 else 0.0
-        print(f"classifier tag: tagged {n_records} records in {elapsed:.1f}s ({rate:,.0f} docs/s)",
-              file=sys.stderr)
+        print(
+            f"classifier tag: tagged {n_records} records in {elapsed:.1f}s ({rate:,.0f} docs/s)",
+            file=sys.stderr,
+        )
     return EXIT_RECORD_ERRORS if n_errors else EXIT_OK

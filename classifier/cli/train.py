@@ -28,32 +28,57 @@ examples:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "train", help=HELP, description=DESCRIPTION, epilog=EXAMPLES,
+        "train",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("data", nargs="+", metavar="DATA", help="labelled JSON Lines file(s)")
-    parser.add_argument("--output", "-o", required=True, metavar="MODEL", help="model file to write")
+    parser.add_argument(
+        "--output", "-o", required=True, metavar="MODEL", help="model file to write"
+    )
     schema = parser.add_mutually_exclusive_group()
     schema.add_argument("--schema", metavar="FILE", help="label schema (TOML or JSON)")
-    schema.add_argument("--facet", action="append", metavar="NAME",
-                        help="train on this label field, labels taken from the data; repeatable")
+    schema.add_argument(
+        "--facet",
+        action="append",
+        metavar="NAME",
+        help="train on this label field, labels taken from the data; repeatable",
+    )
     parser.add_argument("--text-field", default="text", metavar="NAME", help="default: text")
-    parser.add_argument("--test", metavar="FILE",
-                        help="held-out labelled data: evaluated and stored in the model")
+    parser.add_argument(
+        "--test", metavar="FILE", help="held-out labelled data: evaluated and stored in the model"
+    )
     model = parser.add_argument_group("model")
     defaults = ArticleTagger()
     model.add_argument("--loss", choices=("squared_hinge", "logistic"), default=defaults.loss)
     model.add_argument("--C", type=float, default=defaults.C, help=f"default: {defaults.C}")
-    model.add_argument("--min-df", type=int, default=defaults.min_df,
-                       help=f"ignore n-grams in fewer documents (default: {defaults.min_df})")
+    model.add_argument(
+        "--min-df",
+        type=int,
+        default=defaults.min_df,
+        help=f"ignore n-grams in fewer documents (default: {defaults.min_df})",
+    )
     model.add_argument("--max-features", type=int, help="keep the most frequent n-grams only")
-    model.add_argument("--ngram-max", type=int, default=defaults.ngram_range[1],
-                       help=f"longest word n-gram (default: {defaults.ngram_range[1]})")
+    model.add_argument(
+        "--ngram-max",
+        type=int,
+        default=defaults.ngram_range[1],
+        help=f"longest word n-gram (default: {defaults.ngram_range[1]})",
+    )
     model.add_argument("--class-weight", choices=("balanced",), help="reweight rare labels")
-    model.add_argument("--cv", type=int, default=defaults.cv,
-                       help=f"folds for calibration and thresholds (default: {defaults.cv})")
-    model.add_argument("--min-precision", type=float,
-                       help="choose thresholds for this held-out precision instead of best F1")
+    model.add_argument(
+        "--cv",
+        type=int,
+        default=defaults.cv,
+        help=f"folds for calibration and thresholds (default: {defaults.cv})",
+    )
+    model.add_argument(
+        "--min-precision",
+        type=float,
+        help="choose thresholds for this held-out precision instead of best F1",
+    )
     model.add_argument("--random-state", type=int, default=defaults.random_state)
     model.add_argument("--n-jobs", type=int, help="threads for fitting")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -88,14 +113,18 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     test_report = None
     if args.test:
-        test = read_corpus(args.test, facets=list(tagger.taxonomy_.facet_names),
-                           text_field=args.text_field)
+        test = read_corpus(
+            args.test, facets=list(tagger.taxonomy_.facet_names), text_field=args.text_field
+        )
         test_report = evaluate(tagger, test.texts, test.labels)
     path = tagger.save(args.output, evaluation=test_report)
     if not args.quiet:
         out = sys.stdout
-        print(f"trained on {len(corpus)} documents in {elapsed:.1f}s: "
-              f"{tagger.coef_.shape[0]} features, {tagger.coef_.shape[1]} labels", file=out)
+        print(
+            f"trained on {len(corpus)} documents in {elapsed:.1f}s: "
+            f"{tagger.coef_.shape[0]} features, {tagger.coef_.shape[1]} labels",
+            file=out,
+        )
         print("\ncross-validated on the training data:", file=out)
         print(format_report(tagger.cv_scores_), file=out)
         if test_report:

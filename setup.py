@@ -1,0 +1,38 @@
+"""Build steps that pyproject.toml cannot declare: the optional C extension and the default model.
+
+The extension is optional: where no C compiler is available the install still succeeds and the
+vectorizer runs in pure Python (same results, slower); `classifier.features.native_available()`
+tells which one is in use.
+"""
+
+import shutil
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_MODEL = ROOT / "models" / "default.tagger"
+
+
+class BuildWithDefaultModel(build_py):
+    """Install models/default.tagger inside the package, where ArticleTagger.load() finds it."""
+
+    def run(self):
+        super().run()
+        target = Path(self.build_lib) / "classifier" / "_models"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(DEFAULT_MODEL, target / DEFAULT_MODEL.name)
+
+
+setup(
+    ext_modules=[
+        Extension(
+            "classifier._fastcount",
+            sources=["classifier/_fastcount.c"],
+            extra_compile_args=["-O3"],
+            optional=True,
+        )
+    ],
+    cmdclass={"build_py": BuildWithDefaultModel},
+)
