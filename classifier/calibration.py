@@ -79,6 +79,7 @@ def best_threshold(
     *,
     min_precision: float | None = None,
     default: float = 0.5,
+    fallback_f1: float = 0.2,
 ) -> float:
     """The probability cut-off of one label chosen on held-out predictions.
 
@@ -86,7 +87,9 @@ def best_threshold(
     reaches it (the highest recall at that precision). The cut-off sits halfway between the
     chosen held-out score and the next lower one, so it does not hug a single training example.
 
-    Returns ``default`` when the label has no positive example.
+    Returns ``default`` when the label has no positive example, or when even the best cut-off
+    reaches a held-out F1 below ``fallback_f1``: a label with one or two examples would otherwise
+    get a cut-off near zero and be assigned to almost every document (the "SCutFBR" rule).
     """
     probability = np.asarray(probability, dtype=np.float64)
     positive = np.asarray(positive, dtype=bool)
@@ -109,5 +112,7 @@ def best_threshold(
         k = int(ok[-1]) if ok.size else int(candidates[0])
     else:
         k = int(candidates[np.argmax(f1[candidates])])
+    if f1[k] < fallback_f1:
+        return default
     below = scores[k + 1] if k + 1 < scores.size else 0.0
     return float((scores[k] + below) / 2.0)

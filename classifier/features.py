@@ -1,10 +1,14 @@
 """TF-IDF features: one vectorization of each document, shared by every facet.
 
-The vectorizer follows scikit-learn's transformer conventions (keyword-only constructor that only
-stores parameters, validation in ``fit``, learned state ending in ``_``) and reproduces
-``sklearn.feature_extraction.text.TfidfVectorizer`` with ``smooth_idf=True`` on the analyzer of
-:mod:`classifier.text`. Its fitted state is plain data (a term list and an idf array), so a saved
-model does not depend on scikit-learn's pickled classes.
+:class:`TfidfVectorizer` is a drop-in for ``sklearn.feature_extraction.text.TfidfVectorizer`` on
+the subset of its parameters it supports: with the same parameters it learns the same vocabulary
+and produces the same matrix (to float rounding), and it rejects the parameters it does not support
+with an error naming them. Counting n-grams, the costly step, runs in a small C extension when it
+is installed (see ``native_available``); the pure-Python path gives the same result and is the
+reference the native one is tested against.
+
+Its fitted state is plain data (a term list and an idf array), so a saved model does not depend on
+scikit-learn's pickled classes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import scipy.sparse as sp
 
 from ._params import ParamsMixin
 from ._validation import check_documents, check_is_fitted
-from .text import analyze, ngrams, normalize, tokenize
+from .text import ngrams, normalize, tokenize
 
 try:  # The native counter is optional: without a C compiler at install time, Python does it.
     from ._fastcount import Vocabulary as _NativeVocabulary
@@ -30,6 +34,20 @@ except ImportError:  # pragma: no cover - exercised on installs without the exte
 __all__ = ["TfidfVectorizer", "native_available"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+# scikit-learn's parameters that this vectorizer accepts only at their default value.
+_FIXED_PARAMETERS = {
+    "input": "content",
+    "encoding": "utf-8",
+    "decode_error": "strict",
+    "strip_accents": None,
+    "preprocessor": None,
+    "tokenizer": None,
+    "analyzer": "word",
+    "token_pattern": _DEFAULT_TOKEN_PATTERN,
+    "vocabulary": None,
+}
+_COUNT_DTYPES = (np.int64, np.int32, np.float32, np.int32, np.int32)
 
 
 def native_available() -> bool:
@@ -37,50 +55,33 @@ def native_available() -> bool:
     return _NativeVocabulary is not None
 
 
-def _prepare_for_native(doc: str) -> str:
-    """Text the native counter can take: it lower-cases ASCII itself, so plain ASCII passes as
-    is; anything else gets the full normalisation first. Lone surrogates, which cannot be
-    encoded as UTF-8 and are never word characters, become U+FFFD (not a word character either)."""
-    if doc.isascii() and "&" not in doc and "<" not in doc:
-        return doc
-    doc = normalize(doc)
-    if not doc.isascii() and _SURROGATE.search(doc):
-        doc = _SURROGATE.sub("\ufffd", doc)
-    return doc
-
-
 class TfidfVectorizer(ParamsMixin):
-    """Word n-gram TF-IDF vectorizer with Unicode-aware normalisation.
+    """Word n-gram TF-IDF vectorizer, a faster drop-in for scikit-learn's ``TfidfVectorizer``.
 
-    Parameters
-    ----------
-    ngram_range : tuple of (int, int), default=(1, 2)
-        Smallest and largest word n-gram length.
-    min_df : int or float, default=2
-        Ignore terms found in fewer documents than this (a count), or in a smaller share of
-        documents (a float in (0, 1]).
-    max_df : int or float, default=1.0
-        Ignore terms found in more documents than this (a count or a share).
-    max_features : int or None, default=None
-        Keep only the most frequent terms across the corpus.
-    sublinear_tf : bool, default=True
-        Use ``1 + log(tf)`` instead of raw counts.
-    norm : {"l2", None}, default="l2"
-        Row normalisation of the output.
-    dtype : numpy dtype, default=np.float32
-        Type of the output matrix.
+    Parameters are scikit-learn's, with the same defaults and meaning. Supported: ``lowercase``,
+    ``stop_words`` (a list, or ``"english"``), ``ngram_range`` up to ``(1, 3)``, ``max_df``,
+    ``min_df``, ``max_features``, ``binary``, ``dtype``, ``norm`` (``"l1"``, ``"l2"`` or None),
+    ``use_idf``, ``smooth_idf``, ``sublinear_tf``. The others (``analyzer``, ``tokenizer``,
+    ``token_pattern``, ``preprocessor``, ``strip_accents``, ``vocabulary``, ``input``,
+    ``encoding``, ``decode_error``) are accepted only at their defaults; ``fit`` rejects any other
+    value with an error naming the parameter.
+
+    normalize_text : bool, default=False
+        Not in scikit-learn: before lower-casing, decode HTML entities, drop tags, apply Unicode
+        NFKC and remove invisible characters (:func:`classifier.text.normalize`), so that
+        ``semi\\u00adconductor`` or a full-width word is the plain word. The tagger sets it.
 
     Attributes
     ----------
     vocabulary_ : dict of str to int
-        Term to column index.
+        Term to column index (terms sorted, as scikit-learn does).
     idf_ : ndarray of shape (n_features,)
-        Inverse document frequency of each term.
+        Inverse document frequency of each term (when ``use_idf``).
 
     Examples
     --------
     >>> from classifier import TfidfVectorizer
-    >>> vec = TfidfVectorizer(min_df=1).fit(["chip export curbs", "chip subsidies"])
+    >>> vec = TfidfVectorizer(ngram_range=(1, 2)).fit(["chip export curbs", "chip subsidies"])
     >>> vec.transform(["new chip curbs"]).shape
     (1, 7)
     """
@@ -88,78 +89,176 @@ class TfidfVectorizer(ParamsMixin):
     def __init__(
         self,
         *,
-        ngram_range: tuple[int, int] = (1, 2),
-        min_df: float = 2,
+        input: str = "content",
+        encoding: str = "utf-8",
+        decode_error: str = "strict",
+        strip_accents: Any = None,
+        lowercase: bool = True,
+        preprocessor: Any = None,
+        tokenizer: Any = None,
+        analyzer: Any = "word",
+        stop_words: Any = None,
+        token_pattern: str = _DEFAULT_TOKEN_PATTERN,
+        ngram_range: tuple[int, int] = (1, 1),
         max_df: float = 1.0,
+        min_df: float = 1,
         max_features: int | None = None,
-        sublinear_tf: bool = True,
+        vocabulary: Any = None,
+        binary: bool = False,
+        dtype: Any = np.float64,
         norm: str | None = "l2",
-        dtype: Any = np.float32,
+        use_idf: bool = True,
+        smooth_idf: bool = True,
+        sublinear_tf: bool = False,
+        normalize_text: bool = False,
     ) -> None:
+        self.input = input
+        self.encoding = encoding
+        self.decode_error = decode_error
+        self.strip_accents = strip_accents
+        self.lowercase = lowercase
+        self.preprocessor = preprocessor
+        self.tokenizer = tokenizer
+        self.analyzer = analyzer
+        self.stop_words = stop_words
+        self.token_pattern = token_pattern
         self.ngram_range = ngram_range
-        self.min_df = min_df
         self.max_df = max_df
+        self.min_df = min_df
         self.max_features = max_features
-        self.sublinear_tf = sublinear_tf
-        self.norm = norm
+        self.vocabulary = vocabulary
+        self.binary = binary
         self.dtype = dtype
+        self.norm = norm
+        self.use_idf = use_idf
+        self.smooth_idf = smooth_idf
+        self.sublinear_tf = sublinear_tf
+        self.normalize_text = normalize_text
 
+    # ------------------------------------------------------------------ validation
     def _validate_params(self) -> None:
+        for name, default in _FIXED_PARAMETERS.items():
+            value = getattr(self, name)
+            if value != default:
+                raise ValueError(
+                    f"{name}={value!r} is not supported by classifier.TfidfVectorizer (only "
+                    f"{name}={default!r}); use sklearn.feature_extraction.text.TfidfVectorizer"
+                )
         low, high = self.ngram_range
-        if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high):
+        if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3):
             raise ValueError(
-                f"ngram_range must be (low, high) with 1 <= low <= high; got {self.ngram_range!r}"
+                f"ngram_range must be (low, high) with 1 <= low <= high <= 3; got {self.ngram_range!r}"
             )
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int or a float; got {value!r}")
-            if isinstance(value, float) and value > 1.0:
-                raise ValueError(
-                    f"{name} as a float is a share of documents in [0, 1]; got {value}"
-                )
+                raise ValueError(f"{name} must be a non-negative int or float; got {value!r}")
+            if not isinstance(value, numbers.Integral) and value > 1.0:
+                raise ValueError(f"{name} as a float is a share of documents in [0, 1]; got {value}")
         if self.max_features is not None and (
-            not isinstance(self.max_features, int) or self.max_features < 1
+            not isinstance(self.max_features, numbers.Integral) or self.max_features < 1
         ):
             raise ValueError(
                 f"max_features must be a positive int or None; got {self.max_features!r}"
             )
-        if self.norm not in ("l2", None):
-            raise ValueError(f"norm must be 'l2' or None; got {self.norm!r}")
+        if self.norm not in ("l1", "l2", None):
+            raise ValueError(f"norm must be 'l1', 'l2' or None; got {self.norm!r}")
+        self._stop_words()  # validates stop_words
 
-    def _analyze(self, doc: str) -> list[str]:
-        return analyze(doc, self.ngram_range)
+    def _stop_words(self) -> frozenset[str]:
+        if self.stop_words is None:
+            return frozenset()
+        if isinstance(self.stop_words, str):
+            if self.stop_words != "english":
+                raise ValueError(
+                    f"stop_words must be 'english', a list of words or None; got {self.stop_words!r}"
+                )
+            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+            return frozenset(ENGLISH_STOP_WORDS)
+        words = list(self.stop_words)
+        if not all(isinstance(w, str) for w in words):
+            raise ValueError("stop_words must contain only strings")
+        return frozenset(words)
+
+    # ------------------------------------------------------------------ analysis
+    def _preprocess(self, doc: str) -> str:
+        if self.normalize_text:
+            return normalize(doc, lowercase=self.lowercase)
+        return doc.lower() if self.lowercase else doc
+
+    def _tokens(self, doc: str) -> list[str]:
+        tokens = tokenize(self._preprocess(doc))
+        stop = self._stop_words_cache
+        return [t for t in tokens if t not in stop] if stop else tokens
+
+    def build_analyzer(self) -> Any:
+        """A callable that turns one document into its n-grams (as scikit-learn's does)."""
+        self._stop_words_cache = self._stop_words()
+        return lambda doc: ngrams(self._tokens(doc), self.ngram_range)
+
+    # ------------------------------------------------------------------ fitting
     def fit(self, raw_documents: Iterable[str], y: Any = None) -> Self:
         """Learn the vocabulary and idf from ``raw_documents`` (an iterable of str)."""
+        self._fit(check_documents(raw_documents))
+        return self
+
+    def _fit(self, docs: list[str]) -> list[list[str]]:
+        """Fit and return each document's n-grams (reused by ``fit_transform``)."""
         self._validate_params()
-        docs = check_documents(raw_documents)
+        analyze = self.build_analyzer()
+        grams_per_doc = [analyze(doc) for doc in docs]
         df: Counter[str] = Counter()
-        tf: Counter[str] = Counter()
-        for doc in docs:
-            grams = self._analyze(doc)
-            tf.update(grams)
+        for grams in grams_per_doc:
             df.update(set(grams))
         n_docs = len(docs)
         if n_docs == 0:
             raise ValueError("fit needs at least one document; got an empty collection")
-        min_count = self.min_df if isinstance(self.min_df, int) else self.min_df * n_docs
-        max_count = self.max_df if isinstance(self.max_df, int) else self.max_df * n_docs
-        terms = [t for t, c in df.items() if min_count <= c <= max_count]
-        if self.max_features is not None and len(terms) > self.max_features:
-            # Most frequent first; ties broken by the term so the result is deterministic.
-            terms = sorted(terms, key=lambda t: (-tf[t], t))[: self.max_features]
-        if not terms:
+        integral = isinstance(self.max_df, numbers.Integral)
+        max_count = self.max_df if integral else self.max_df * n_docs
+        min_count = (
+            self.min_df if isinstance(self.min_df, numbers.Integral) else self.min_df * n_docs
+        )
+        if max_count < min_count:
+            raise ValueError("max_df corresponds to < documents than min_df")
+        terms = sorted(df)
+        document_frequency = np.array([df[t] for t in terms], dtype=np.int64)
+        keep = (document_frequency >= min_count) & (document_frequency <= max_count)
+        if self.max_features is not None and keep.sum() > self.max_features:
+            # As scikit-learn: the most frequent terms by total count (or by document count when
+            # binary), ties broken by numpy's default argsort over the sorted terms.
+            if self.binary:
+                totals = document_frequency
+            else:
+                tf: Counter[str] = Counter()
+                for grams in grams_per_doc:
+                    tf.update(grams)
+                totals = np.array([tf[t] for t in terms], dtype=np.int64)
+            kept = np.flatnonzero(keep)
+            chosen = kept[(-totals[kept]).argsort()[: self.max_features]]
+            keep = np.zeros_like(keep)
+            keep[chosen] = True
+        if not keep.any():
             raise ValueError(
-                f"no term is left after pruning (min_df={self.min_df}, max_df={self.max_df}) "
-                f"on {n_docs} documents; lower min_df or pass more documents"
+                f"after pruning, no terms remain (min_df={self.min_df}, max_df={self.max_df}, "
+                f"{n_docs} documents); lower min_df or raise max_df"
             )
-        terms.sort()
-        self.vocabulary_ = {t: i for i, t in enumerate(terms)}
-        counts = np.array([df[t] for t in terms], dtype=np.float64)
-        self.idf_ = (np.log((1.0 + n_docs) / (1.0 + counts)) + 1.0).astype(self.dtype)
-        return self
+        vocabulary_terms = [t for t, k in zip(terms, keep) if k]
+        self.vocabulary_ = {t: i for i, t in enumerate(vocabulary_terms)}
+        if self.use_idf:
+            df_kept = document_frequency[keep].astype(np.float64)
+            n = n_docs + int(self.smooth_idf)
+            self.idf_ = (np.log(n / (df_kept + int(self.smooth_idf))) + 1.0).astype(self.dtype)
+        self._drop_caches()
+        return grams_per_doc
 
+    def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sp.csr_matrix:
+        """Fit, then transform the same documents."""
+        docs = check_documents(raw_documents)
+        self._fit(docs)
+        return self.transform(docs)
+
+    # ------------------------------------------------------------------ transforming
     def transform(self, raw_documents: Iterable[str]) -> sp.csr_matrix:
         """TF-IDF matrix of shape ``(n_documents, n_features)`` for ``raw_documents``."""
         return self.transform_with_coverage(raw_documents)[0]
@@ -167,43 +266,58 @@ class TfidfVectorizer(ParamsMixin):
     def transform_with_coverage(
         self, raw_documents: Iterable[str]
     ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """The TF-IDF matrix, and per document the number of word tokens and of tokens that are
-        terms of the vocabulary (how much of the text the model can see)."""
+        """The TF-IDF matrix, and per document the number of word tokens and of tokens that
+        occur in the vocabulary (how much of the text the model can see)."""
         check_is_fitted(self, "vocabulary_")
         docs = check_documents(raw_documents)
         counter = self._native_counter()
         if counter is None:
             counts = self._count_reference(docs)
         else:
-            counts = counter.count([_prepare_for_native(d) for d in docs])
-            counts = tuple(
-                np.frombuffer(b, dtype=t)
-                for b, t in zip(counts, (np.int64, np.int32, np.float32, np.int32, np.int32))
-            )
+            raw = counter.count([self._prepare_for_native(d) for d in docs])
+            counts = tuple(np.frombuffer(b, dtype=t) for b, t in zip(raw, _COUNT_DTYPES))
         indptr, indices, tf, n_tokens, n_known = counts
         return self._weigh(indptr, indices, tf, len(docs)), n_tokens, n_known
 
-    def _native_counter(self) -> _NativeVocabulary | None:
-        if _NativeVocabulary is None or not (1 <= self.ngram_range[0] <= self.ngram_range[1] <= 2):
+    def _prepare_for_native(self, doc: str) -> str:
+        """The text the native counter takes. It lower-cases ASCII itself, so plain ASCII passes
+        as is; other text is preprocessed here. Lone surrogates, which UTF-8 cannot encode and
+        which are never word characters, become U+FFFD (not a word character either)."""
+        if doc.isascii() and not (self.normalize_text and ("&" in doc or "<" in doc)):
+            return doc
+        doc = self._preprocess(doc)
+        if not doc.isascii() and _SURROGATE.search(doc):
+            doc = _SURROGATE.sub("\ufffd", doc)
+        return doc
+
+    def _native_counter(self) -> Any:
+        if _NativeVocabulary is None:
             return None
-        counter = self.__dict__.get("_native")
-        if counter is None or self.__dict__.get("_native_for") is not self.vocabulary_:
-            counter = _NativeVocabulary(list(self.get_feature_names_out()), *self.ngram_range)
-            self.__dict__["_native"], self.__dict__["_native_for"] = counter, self.vocabulary_
-        return counter
+        cache = self.__dict__
+        if cache.get("_native_for") is not self.vocabulary_:
+            cache["_native"] = _NativeVocabulary(
+                list(self.get_feature_names_out()),
+                *self.ngram_range,
+                bool(self.lowercase),
+                sorted(self._stop_words()),
+            )
+            cache["_native_for"] = self.vocabulary_
+        return cache["_native"]
 
     def _count_reference(self, docs: list[str]) -> tuple[np.ndarray, ...]:
         """Term counts in pure Python: the straightforward path the native one must equal."""
+        self._stop_words_cache = self._stop_words()
         vocabulary = self.vocabulary_
+        known_tokens = self._known_tokens()
         indptr = [0]
         indices: list[int] = []
         counts: list[int] = []
         n_tokens, n_known = [], []
         for doc in docs:
             row: dict[int, int] = {}
-            tokens = tokenize(normalize(doc))
+            tokens = self._tokens(doc)
             n_tokens.append(len(tokens))
-            n_known.append(sum(t in vocabulary for t in tokens))
+            n_known.append(sum(t in known_tokens for t in tokens))
             for gram in ngrams(tokens, self.ngram_range):
                 j = vocabulary.get(gram)
                 if j is not None:
@@ -212,66 +326,79 @@ class TfidfVectorizer(ParamsMixin):
                 indices.append(j)
                 counts.append(row[j])
             indptr.append(len(indices))
-        return (
-            np.asarray(indptr, dtype=np.int64),
-            np.asarray(indices, dtype=np.int32),
-            np.asarray(counts, dtype=np.float32),
-            np.asarray(n_tokens, dtype=np.int32),
-            np.asarray(n_known, dtype=np.int32),
+        return tuple(
+            np.asarray(a, dtype=t)
+            for a, t in zip((indptr, indices, counts, n_tokens, n_known), _COUNT_DTYPES)
         )
+
+    def _known_tokens(self) -> set[str]:
+        cache = self.__dict__
+        if cache.get("_known_for") is not self.vocabulary_:
+            cache["_known"] = {token for term in self.vocabulary_ for token in term.split(" ")}
+            cache["_known_for"] = self.vocabulary_
+        return cache["_known"]
 
     def _weigh(
         self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, n_docs: int
     ) -> sp.csr_matrix:
         data = np.array(counts, dtype=self.dtype)
-        if self.sublinear_tf:
+        if self.binary:
+            data[:] = 1
+        elif self.sublinear_tf:
             np.log(data, out=data)
             data += 1
-        data *= self.idf_[indices]
-        matrix = sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(self.idf_)), copy=False)
-        if self.norm == "l2" and matrix.nnz:
+        if self.use_idf:
+            data *= self.idf_[indices]
+        n_features = len(self.vocabulary_)
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_features), copy=False)
+        if self.norm is not None and matrix.nnz:
             lengths = np.diff(indptr)
             rows = np.repeat(np.arange(n_docs), lengths)
-            norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n_docs))
+            weights = data * data if self.norm == "l2" else np.abs(data)
+            norms = np.bincount(rows, weights=weights, minlength=n_docs)
+            if self.norm == "l2":
+                norms = np.sqrt(norms)
             norms[norms == 0] = 1
             matrix.data /= norms.astype(self.dtype)[rows]
         return matrix
-
-    def __getstate__(self) -> dict[str, Any]:
-        # The native counter is a cache rebuilt on demand, not state.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_native", "_native_for")}
-
-    def fit_transform(self, raw_documents: Iterable[str], y: Any = None) -> sp.csr_matrix:
-        """Fit, then transform the same documents."""
-        docs = check_documents(raw_documents)
-        return self.fit(docs).transform(docs)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """The terms, in column order."""
         check_is_fitted(self, "vocabulary_")
         return np.array(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__), dtype=object)
 
-    # Plain-data state, used by persistence instead of pickling this object.
+    # ------------------------------------------------------------------ state
+    def _drop_caches(self) -> None:
+        for key in ("_native", "_native_for", "_known", "_known_for"):
+            self.__dict__.pop(key, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The native counter and the known-token set are caches rebuilt on demand, not state.
+        skip = ("_native", "_native_for", "_known", "_known_for", "_stop_words_cache")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
     def to_state(self) -> dict[str, Any]:
+        """Plain-data state used by model files instead of pickling this object."""
         check_is_fitted(self, "vocabulary_")
+        params = {k: v for k, v in self.get_params().items() if k not in _FIXED_PARAMETERS}
+        params["ngram_range"] = list(self.ngram_range)
+        params["dtype"] = np.dtype(self.dtype).name
+        if params["stop_words"] is not None and not isinstance(params["stop_words"], str):
+            params["stop_words"] = sorted(params["stop_words"])
         return {
-            "params": {
-                "ngram_range": list(self.ngram_range),
-                "min_df": self.min_df,
-                "max_df": self.max_df,
-                "max_features": self.max_features,
-                "sublinear_tf": self.sublinear_tf,
-                "norm": self.norm,
-            },
+            "params": params,
             "terms": list(self.get_feature_names_out()),
-            "idf": np.asarray(self.idf_),
+            "idf": np.asarray(self.idf_) if self.use_idf else None,
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TfidfVectorizer:
         params = dict(state["params"])
         params["ngram_range"] = tuple(params["ngram_range"])
+        params["dtype"] = np.dtype(params.get("dtype", "float32")).type
         vectorizer = cls(**params)
         vectorizer.vocabulary_ = {t: i for i, t in enumerate(state["terms"])}
-        vectorizer.idf_ = np.asarray(state["idf"], dtype=vectorizer.dtype)
+        if state.get("idf") is not None:
+            vectorizer.idf_ = np.asarray(state["idf"], dtype=vectorizer.dtype)
         return vectorizer
+

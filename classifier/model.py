@@ -140,6 +140,8 @@ class ArticleTagger(ParamsMixin):
             max_df=self.max_df,
             max_features=self.max_features,
             sublinear_tf=self.sublinear_tf,
+            normalize_text=True,
+            dtype=np.float32,
         )
 
     def _new_linear_model(self) -> Any:
@@ -219,6 +221,10 @@ class ArticleTagger(ParamsMixin):
             positive = Y[:, j].astype(bool)
             if 0 < positive.sum() < positive.size:
                 slopes[j], offsets[j] = fit_platt(held_out[:, j], positive)
+                if slopes[j] <= 0:
+                    # Held-out scores rank the label no better than chance (a label with one or
+                    # two examples): keep the linear model's own boundary, sigmoid(decision).
+                    slopes[j], offsets[j] = 1.0, 0.0
             held_out_proba[:, j] = _sigmoid(slopes[j] * held_out[:, j] + offsets[j])
             thresholds[j] = best_threshold(
                 held_out_proba[:, j], positive, min_precision=self.min_precision

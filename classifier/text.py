@@ -22,11 +22,12 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
 _TOKEN = re.compile(r"\w\w+")
 
 
-def normalize(text: str) -> str:
-    """Canonical lower-case form of ``text`` used for features.
+def normalize(text: str, *, lowercase: bool = True) -> str:
+    """Canonical form of ``text`` used for features.
 
     HTML entities are decoded and tags dropped, Unicode is NFKC-normalised (full-width letters,
-    ligatures), invisible characters are removed, and the result is case-folded.
+    ligatures), invisible characters are removed, and (with ``lowercase``) the result is
+    lower-cased.
 
     Examples
     --------
@@ -40,7 +41,7 @@ def normalize(text: str) -> str:
         text = _TAG.sub(" ", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return text.lower()
+    return text.lower() if lowercase else text
 
 
 def tokenize(text: str) -> list[str]:

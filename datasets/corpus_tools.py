@@ -6,7 +6,8 @@
 
 ``check`` is what CI runs (tests/test_datasets.py): valid JSON, unique ids, only schema labels,
 no empty texts, and no near-duplicate across the train/test split (word 5-gram shingles,
-Jaccard similarity at or above 0.5).
+Jaccard similarity at or above 0.3). ``split`` keeps every group of related articles (Jaccard
+0.2 or more, e.g. two retellings of the same event) on one side of the split.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TRAIN, TEST = HERE / "train.jsonl", HERE / "test.jsonl"
 FACETS = ("sector", "cooperation")
-NEAR_DUPLICATE_JACCARD = 0.5
+NEAR_DUPLICATE_JACCARD = 0.3
+RELATED_JACCARD = 0.2
 SHINGLE = 5
 TEST_SHARE = 0.2
 _WORD = re.compile(r"\w+")
@@ -147,8 +149,8 @@ def check(threshold: float = NEAR_DUPLICATE_JACCARD) -> list[str]:
 
 
 def split(sources: Sequence[Path]) -> None:
-    """Assign each record to test when a hash of its id falls in the test share, then move any
-    test record with a near-duplicate in train to train, and write both files sorted by id."""
+    """Group related articles (Jaccard >= RELATED_JACCARD, transitively), send each group to test
+    when a hash of its smallest id falls in the test share, and write both files sorted by id."""
     labels = schema_labels()
     records = []
     for source in sources:
@@ -160,20 +162,34 @@ def split(sources: Sequence[Path]) -> None:
     if problems:
         sys.exit("\n".join(problems))
 
+    parent = {r["id"]: r["id"] for r in records}
+
+    def root(rid: str) -> str:
+        while parent[rid] != rid:
+            parent[rid] = parent[parent[rid]]
+            rid = parent[rid]
+        return rid
+
+    for a, b, _ in near_duplicates(records, records, RELATED_JACCARD):
+        if a != b:
+            parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for r in records:
+        groups.setdefault(root(r["id"]), []).append(r["id"])
+
     def bucket(rid: str) -> float:
         return int(hashlib.sha256(rid.encode()).hexdigest()[:8], 16) / 16**8
 
-    train = [r for r in records if bucket(r["id"]) >= TEST_SHARE]
-    test = [r for r in records if bucket(r["id"]) < TEST_SHARE]
-    moved = {b for _, b, _ in near_duplicates(train, test)}
-    train += [r for r in test if r["id"] in moved]
-    test = [r for r in test if r["id"] not in moved]
+    in_test = {rid for ids in groups.values() if bucket(min(ids)) < TEST_SHARE for rid in ids}
+    train = [r for r in records if r["id"] not in in_test]
+    test = [r for r in records if r["id"] in in_test]
     for path, part in ((TRAIN, train), (TEST, test)):
         with path.open("w", encoding="utf-8") as out:
             for r in sorted(part, key=lambda r: r["id"]):
                 clean = {"id": r["id"], "text": r["text"], **{f: r[f] for f in FACETS}}
                 out.write(json.dumps(clean, ensure_ascii=False) + "\n")
-    print(f"train {len(train)}, test {len(test)}; {len(moved)} near-duplicates kept in train")
+    related = sum(len(ids) for ids in groups.values() if len(ids) > 1)
+    print(f"train {len(train)}, test {len(test)}; {related} articles in groups of related ones")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
