@@ -6,8 +6,9 @@
  * count(docs) scans each document's UTF-8 once, splits it into tokens exactly as Python's
  * re.findall(r"\w\w+") does on the same text, lower-cases ASCII on the fly (when asked), drops stop
  * words, looks up every n-gram ending at each token, and returns the CSR structure of the
- * term-count matrix (row pointers, column indices sorted within each row, counts) as bytes, plus,
- * per document, the number of tokens and of tokens that occur in the vocabulary.
+ * term-count matrix (row pointers, column indices in order of first occurrence within each row,
+ * counts) as bytes, plus, per document, the number of tokens and of tokens that occur in the
+ * vocabulary.
  *
  * Non-ASCII word characters are classified by a bitmap of Unicode code points built at import
  * with Py_UNICODE_ISALNUM, the test the re module itself uses for \w in str patterns. Non-ASCII
@@ -25,6 +26,9 @@
 #define MAX_TOKEN_IDS ((1 << ID_BITS) - 1) /* the all-ones id marks "no token" in bigram keys */
 #define NO_ID ((uint64_t)MAX_TOKEN_IDS)
 #define EMPTY_KEY UINT64_MAX
+/* A bitset over n-gram key hashes that fits in the L1/L2 cache: most consecutive token pairs of
+   a text are not terms, and the bitset rejects them without touching the (large) gram table. */
+#define FILTER_BITS (1u << 19)
 
 typedef struct {
     uint64_t hash;
@@ -46,6 +50,7 @@ typedef struct {
     size_t token_mask;
     GramSlot *grams;
     size_t gram_mask;
+    uint8_t *gram_filter; /* FILTER_BITS bits */
     char *pool;
     int64_t pool_size, pool_capacity;
     int32_t n_token_ids;
@@ -97,7 +102,10 @@ static TokenSlot *find_token(const Vocabulary *v, const char *s, int64_t n, uint
 }
 
 static inline int32_t find_gram(const Vocabulary *v, uint64_t key) {
-    size_t i = (size_t)mix64(key) & v->gram_mask;
+    uint64_t h = mix64(key);
+    uint32_t bit = (uint32_t)(h >> 40) & (FILTER_BITS - 1);
+    if (!((v->gram_filter[bit >> 3] >> (bit & 7)) & 1)) return -1;
+    size_t i = (size_t)h & v->gram_mask;
     for (;;) {
         const GramSlot *slot = &v->grams[i];
         if (slot->key == key) return slot->feature;
@@ -131,6 +139,7 @@ static TokenSlot *add_token(Vocabulary *v, const char *s, int64_t n) {
 static void Vocabulary_dealloc(Vocabulary *self) {
     PyMem_Free(self->tokens);
     PyMem_Free(self->grams);
+    PyMem_Free(self->gram_filter);
     PyMem_Free(self->pool);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -181,10 +190,17 @@ static int Vocabulary_init(Vocabulary *self, PyObject *args, PyObject *Py_UNUSED
     size_t token_capacity = table_size((size_t)(n_terms * 3 + n_stops));
     self->tokens = PyMem_Malloc(token_capacity * sizeof(TokenSlot));
     self->token_mask = token_capacity - 1;
-    size_t gram_capacity = table_size((size_t)n_terms);
+    Py_ssize_t n_grams = 0;
+    for (Py_ssize_t j = 0; j < n_terms; j++) {
+        PyObject *term = PySequence_Fast_GET_ITEM(seq, j);
+        if (PyUnicode_Check(term) && PyUnicode_FindChar(term, ' ', 0, PyUnicode_GET_LENGTH(term), 1) >= 0)
+            n_grams++;
+    }
+    size_t gram_capacity = table_size((size_t)n_grams);
     self->grams = PyMem_Malloc(gram_capacity * sizeof(GramSlot));
     self->gram_mask = gram_capacity - 1;
-    if (!self->tokens || !self->grams) goto nomem;
+    self->gram_filter = PyMem_Calloc(FILTER_BITS / 8, 1);
+    if (!self->tokens || !self->grams || !self->gram_filter) goto nomem;
     for (size_t i = 0; i < token_capacity; i++) self->tokens[i].length = -1;
     for (size_t i = 0; i < gram_capacity; i++) self->grams[i].key = EMPTY_KEY;
 
@@ -235,6 +251,8 @@ static int Vocabulary_init(Vocabulary *self, PyObject *args, PyObject *Py_UNUSED
         while (self->grams[i].key != EMPTY_KEY && self->grams[i].key != key) i = (i + 1) & self->gram_mask;
         self->grams[i].key = key;
         self->grams[i].feature = (int32_t)j;
+        uint32_t bit = (uint32_t)(mix64(key) >> 40) & (FILTER_BITS - 1);
+        self->gram_filter[bit >> 3] |= (uint8_t)(1u << (bit & 7));
     }
     Py_DECREF(seq);
     Py_DECREF(stops);
@@ -266,11 +284,6 @@ static int reserve(Buffer *b, size_t extra) {
     b->data = data;
     b->capacity = capacity;
     return 0;
-}
-
-static int compare_int32(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Decode one UTF-8 code point at s[*i] (s[*i] >= 0x80) and advance past it. The text comes
@@ -311,7 +324,6 @@ static int count_all(const Vocabulary *v, const Span *docs, int64_t n_docs, Outp
     for (int64_t d = 0; d < n_docs; d++) {
         const uint8_t *s = docs[d].text;
         const int64_t n = docs[d].length;
-        int64_t row_start = nnz;
         int32_t tokens = 0, known = 0;
         /* Token ids of the two previous tokens; NO_ID + 1 means "no token there". */
         uint64_t previous = NO_ID + 1, before_previous = NO_ID + 1;
@@ -390,17 +402,6 @@ static int count_all(const Vocabulary *v, const Span *docs, int64_t n_docs, Outp
                 o->counts.size += sizeof(float);
                 nnz++;
             }
-        }
-        /* Sort the row by column; where[f] still holds each column's unsorted slot. */
-        int64_t row_nnz = nnz - row_start;
-        if (row_nnz > 1) {
-            int32_t *cols = (int32_t *)o->indices.data + row_start;
-            float *vals = (float *)o->counts.data + row_start;
-            qsort(cols, (size_t)row_nnz, sizeof(int32_t), compare_int32);
-            if (reserve(&o->scratch, (size_t)row_nnz * sizeof(float)) < 0) return -1;
-            float *copy = (float *)o->scratch.data;
-            memcpy(copy, vals, (size_t)row_nnz * sizeof(float));
-            for (int64_t k = 0; k < row_nnz; k++) vals[k] = copy[o->where[cols[k]] - row_start];
         }
         o->indptr[d + 1] = nnz;
         o->n_tokens[d] = tokens;

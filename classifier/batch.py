@@ -6,6 +6,7 @@ exactly one record per input record, in input order.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -25,11 +26,14 @@ def tag_records(
     threshold: Thresholds = None,
     top_k: int | None = None,
     batch_size: int = 512,
+    scorer: Any = None,
 ) -> Iterator[tuple[Record, dict[str, Any]]]:
     """Tag a stream of :class:`~classifier.io.Record`, yielding ``(record, output)`` pairs.
 
     ``output`` is the result's JSON record, or the error record of a record that could not be
-    read. Memory is bounded by ``batch_size`` records.
+    read. Records are read ``batch_size`` at a time; ``scorer`` (default: ``tagger`` itself) may be
+    a :class:`~classifier.parallel.TaggerPool` of worker processes, which keeps a bounded number
+    of batches in flight, so memory stays bounded either way.
 
     Examples
     --------
@@ -39,21 +43,21 @@ def tag_records(
     >>> [sorted(out) for _, out in tag_records(ArticleTagger.load(), recs)][1]
     ['error', 'id']
     """
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ValueError(f"top_k must be a positive int or None; got {top_k!r}")
+    thresholds = tagger._thresholds(threshold)
     iterator = iter(records)
-    while True:
-        chunk = list(islice(iterator, batch_size))
-        if not chunk:
-            return
-        valid = [r for r in chunk if r.error is None]
-        results = iter(
-            tagger.tag_many(
-                [r.text for r in valid],
-                ids=[r.id for r in valid],
-                threshold=threshold,
-                top_k=top_k,
-                batch_size=batch_size,
-            )
-        )
+    pending: deque[list[Record]] = deque()
+
+    def valid_texts() -> Iterator[list[str]]:
+        while chunk := list(islice(iterator, batch_size)):
+            pending.append(chunk)
+            yield [r.text for r in chunk if r.error is None]
+
+    for proba in (scorer or tagger).score_batches(valid_texts()):
+        chunk = pending.popleft()
+        valid_ids = [r.id for r in chunk if r.error is None]
+        results = tagger._results(valid_ids, proba, thresholds, top_k)
         for record in chunk:
             if record.error is not None:
                 yield record, error_record(record)

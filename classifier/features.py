@@ -147,14 +147,17 @@ class TfidfVectorizer(ParamsMixin):
         low, high = self.ngram_range
         if not (isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 3):
             raise ValueError(
-                f"ngram_range must be (low, high) with 1 <= low <= high <= 3; got {self.ngram_range!r}"
+                "ngram_range must be (low, high) with 1 <= low <= high <= 3; "
+                f"got {self.ngram_range!r}"
             )
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
                 raise ValueError(f"{name} must be a non-negative int or float; got {value!r}")
             if not isinstance(value, numbers.Integral) and value > 1.0:
-                raise ValueError(f"{name} as a float is a share of documents in [0, 1]; got {value}")
+                raise ValueError(
+                    f"{name} as a float is a share of documents in [0, 1]; got {value}"
+                )
         if self.max_features is not None and (
             not isinstance(self.max_features, numbers.Integral) or self.max_features < 1
         ):
@@ -171,7 +174,8 @@ class TfidfVectorizer(ParamsMixin):
         if isinstance(self.stop_words, str):
             if self.stop_words != "english":
                 raise ValueError(
-                    f"stop_words must be 'english', a list of words or None; got {self.stop_words!r}"
+                    "stop_words must be 'english', a list of words or None; "
+                    f"got {self.stop_words!r}"
                 )
             from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -275,7 +279,8 @@ class TfidfVectorizer(ParamsMixin):
             counts = self._count_reference(docs)
         else:
             raw = counter.count([self._prepare_for_native(d) for d in docs])
-            counts = tuple(np.frombuffer(b, dtype=t) for b, t in zip(raw, _COUNT_DTYPES))
+            # Copies: the bytes are read-only, and scipy sorts indices in place when it needs to.
+            counts = tuple(np.frombuffer(b, dtype=t).copy() for b, t in zip(raw, _COUNT_DTYPES))
         indptr, indices, tf, n_tokens, n_known = counts
         return self._weigh(indptr, indices, tf, len(docs)), n_tokens, n_known
 
@@ -401,4 +406,3 @@ class TfidfVectorizer(ParamsMixin):
         if state.get("idf") is not None:
             vectorizer.idf_ = np.asarray(state["idf"], dtype=vectorizer.dtype)
         return vectorizer
-

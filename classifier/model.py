@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import numbers
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .exceptions import SchemaError
 from .features import TfidfVectorizer
 from .result import TagResult
 from .taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from .parallel import TaggerPool
 
 __all__ = ["ArticleTagger", "Thresholds"]
 
@@ -321,15 +325,14 @@ class ArticleTagger(ParamsMixin):
 
     def predict_proba(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """Per facet, the probability of each label: ``{facet: array (n_texts, n_labels)}``."""
-        proba = _sigmoid(self.decision_function(texts))
+        proba = self.predict_proba_stacked(texts)
         return {f: proba[:, self._facet_columns(f)] for f in self.taxonomy_.facet_names}
 
     def predict(
         self, texts: Iterable[str], *, threshold: Thresholds = None
     ) -> dict[str, np.ndarray]:
         """Per facet, a 0/1 indicator matrix of the assigned labels (schema order)."""
-        proba = _sigmoid(self.decision_function(texts))
-        assigned = proba >= self._thresholds(threshold)
+        assigned = self.predict_proba_stacked(texts) >= self._thresholds(threshold)
         return {
             f: assigned[:, self._facet_columns(f)].astype(np.int8)
             for f in self.taxonomy_.facet_names
@@ -401,6 +404,7 @@ class ArticleTagger(ParamsMixin):
         threshold: Thresholds = None,
         top_k: int | None = None,
         batch_size: int = 512,
+        n_jobs: int = 1,
     ) -> Iterator[TagResult]:
         """Tag a stream of articles, yielding one :class:`TagResult` per text in input order.
 
@@ -417,6 +421,9 @@ class ArticleTagger(ParamsMixin):
             As in :meth:`tag`.
         batch_size : int, default=512
             Texts vectorized and scored together.
+        n_jobs : int, default=1
+            Worker processes scoring batches in parallel (see :meth:`pool`, which keeps the
+            workers alive across calls).
 
         Examples
         --------
@@ -425,6 +432,50 @@ class ArticleTagger(ParamsMixin):
         >>> [r.id for r in tagger.tag_many(["a", "b"], ids=["x", "y"])]
         ['x', 'y']
         """
+        if n_jobs == 1:
+            return self._tag_stream(self, texts, ids, threshold, top_k, batch_size)
+        stream = self._tag_stream(None, texts, ids, threshold, top_k, batch_size)  # validates
+        return self._tag_in_pool(stream, n_jobs)
+
+    def _tag_in_pool(self, stream: Any, n_jobs: int) -> Iterator[TagResult]:
+        with self.pool(n_jobs=n_jobs) as pool:
+            stream.scorer = pool
+            yield from stream
+
+    def _tag_stream(
+        self,
+        scorer: Any,
+        texts: Iterable[str],
+        ids: Iterable[Any] | None,
+        threshold: Thresholds,
+        top_k: int | None,
+        batch_size: int,
+    ) -> _ResultStream:
+        """Results of ``texts`` scored by ``scorer`` (this tagger, or a pool of workers); the
+        arguments are checked now, the texts are read as the results are consumed."""
+        batches = self._batches(texts, ids, top_k, batch_size)
+        return _ResultStream(self, scorer, batches, self._thresholds(threshold), top_k)
+
+    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[np.ndarray]:
+        """Stacked probabilities of each batch of texts, in order (see
+        :meth:`predict_proba_stacked`); :class:`~classifier.parallel.TaggerPool` has the same
+        method, run by worker processes."""
+        for batch in batches:
+            yield self.predict_proba_stacked(batch)
+
+    def pool(self, n_jobs: int = 2) -> TaggerPool:
+        """Worker processes that tag with this model: ``with tagger.pool(2) as p: p.tag_many(...)``.
+
+        The model is sent to each worker once, when it starts.
+        """
+        from .parallel import TaggerPool
+
+        return TaggerPool(self, n_jobs)
+
+    def _batches(
+        self, texts: Iterable[str], ids: Iterable[Any] | None, top_k: int | None, batch_size: int
+    ) -> Iterator[tuple[list[Any], list[str]]]:
+        """Validate the arguments of tag_many now, then yield ``(ids, texts)`` batches."""
         self._check_fitted()
         if isinstance(texts, str | bytes):
             raise TypeError("texts must be an iterable of str, got a single string; use tag(text)")
@@ -432,14 +483,14 @@ class ArticleTagger(ParamsMixin):
             raise ValueError(f"top_k must be a positive int or None; got {top_k!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
-        thresholds = self._thresholds(threshold)
-        text_iter = iter(texts)
-        id_iter = iter(ids) if ids is not None else None
+        return self._iter_batches(iter(texts), None if ids is None else iter(ids), batch_size)
+
+    @staticmethod
+    def _iter_batches(
+        text_iter: Iterator[str], id_iter: Iterator[Any] | None, batch_size: int
+    ) -> Iterator[tuple[list[Any], list[str]]]:
         position = 0
-        while True:
-            batch = list(islice(text_iter, batch_size))
-            if not batch:
-                return
+        while batch := list(islice(text_iter, batch_size)):
             if id_iter is None:
                 batch_ids = list(range(position, position + len(batch)))
             else:
@@ -447,28 +498,40 @@ class ArticleTagger(ParamsMixin):
                 if len(batch_ids) < len(batch):
                     raise ValueError("ids is shorter than texts; give one id per text")
             position += len(batch)
-            proba = _sigmoid(self.decision_function(batch))
-            yield from self._results(batch_ids, proba, thresholds, top_k)
+            yield batch_ids, batch
+
+    def predict_proba_stacked(self, texts: Iterable[str]) -> np.ndarray:
+        """Probabilities of every label of every facet, ``(n_texts, n_labels_total)`` float32,
+        columns in the order of :attr:`labels_`."""
+        return _sigmoid(self.decision_function(texts))
 
     def _results(
         self, ids: list[Any], proba: np.ndarray, thresholds: np.ndarray, top_k: int | None
     ) -> Iterator[TagResult]:
-        facets = [(f.name, f.labels, self._facet_columns(f.name)) for f in self.taxonomy_.facets]
-        layout = [(name, names, c.start, c.stop) for name, names, c in facets]
-        cutoffs = thresholds.tolist()
-        rows = proba.tolist()
-        # Most news is out of domain: find the rows with any label in one vectorized pass.
-        any_passed = (proba >= thresholds).any(axis=1).tolist()
-        for doc_id, row, passed in zip(ids, rows, any_passed):
-            if not passed:
-                labels = {name: () for name, _, _ in facets}
+        facets = self.taxonomy_.facets
+        layout = [
+            (f.name, f.labels, c.start, c.stop)
+            for f, c in ((f, self._facet_columns(f.name)) for f in facets)
+        ]
+        column_facet = [name for name, _, start, stop in layout for _ in range(start, stop)]
+        column_label = [label for f in facets for label in f.labels]
+        # Assigned labels for the whole batch at once, ordered by row, then by score: most news
+        # is out of domain, so only the few (row, label) pairs that pass are visited in Python.
+        rows, columns = np.nonzero(proba >= thresholds)
+        order = np.lexsort((-proba[rows, columns], rows))
+        assigned: dict[int, dict[str, list[str]]] = {}
+        for row, column in zip(rows[order].tolist(), columns[order].tolist()):
+            per_facet = assigned.get(row)
+            if per_facet is None:
+                per_facet = assigned[row] = {name: [] for name, _, _, _ in layout}
+            per_facet[column_facet[column]].append(column_label[column])
+        for row, (doc_id, scores) in enumerate(zip(ids, proba.tolist())):
+            per_facet = assigned.get(row)
+            if per_facet is None:
+                labels = {name: () for name, _, _, _ in layout}
             else:
-                labels = {}
-                for name, names, columns in facets:
-                    chosen = [j for j in columns if row[j] >= cutoffs[j]]
-                    chosen.sort(key=row.__getitem__, reverse=True)
-                    labels[name] = tuple(names[j - columns.start] for j in chosen[:top_k])
-            yield TagResult(doc_id, labels, row=row, layout=layout)
+                labels = {name: tuple(found[:top_k]) for name, found in per_facet.items()}
+            yield TagResult(doc_id, labels, row=scores, layout=layout)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, *, evaluation: Mapping[str, Any] | None = None) -> Path:
@@ -487,6 +550,42 @@ class ArticleTagger(ParamsMixin):
         from .persistence import load_model
 
         return load_model(path, allow_version_mismatch=allow_version_mismatch, cls=cls)
+
+
+class _ResultStream:
+    """Iterator of tagging results: batches of texts go to the scorer's ``score_batches`` and
+    the probabilities come back in order, each matched with its batch of ids."""
+
+    def __init__(
+        self,
+        tagger: ArticleTagger,
+        scorer: Any,
+        batches: Iterator,
+        thresholds: np.ndarray,
+        top_k: int | None,
+    ) -> None:
+        self.tagger, self.scorer, self.batches = tagger, scorer, batches
+        self.thresholds, self.top_k = thresholds, top_k
+        self._results: Iterator[TagResult] | None = None
+
+    def __iter__(self) -> _ResultStream:
+        return self
+
+    def __next__(self) -> TagResult:
+        if self._results is None:
+            self._results = self._generate()
+        return next(self._results)
+
+    def _generate(self) -> Iterator[TagResult]:
+        pending: deque[list[Any]] = deque()
+
+        def texts_only() -> Iterator[list[str]]:
+            for batch_ids, batch in self.batches:
+                pending.append(batch_ids)
+                yield batch
+
+        for proba in self.scorer.score_batches(texts_only()):
+            yield from self.tagger._results(pending.popleft(), proba, self.thresholds, self.top_k)
 
 
 def _linear_scores(X: Any, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -32,7 +32,15 @@ from .exceptions import ModelFormatError, ModelVersionError
 from .features import TfidfVectorizer
 from .taxonomy import Taxonomy
 
-__all__ = ["FORMAT_VERSION", "default_model_path", "load_model", "read_manifest", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "default_model_path",
+    "dumps_model",
+    "load_model",
+    "loads_model",
+    "read_manifest",
+    "save_model",
+]
 
 FORMAT_NAME = "classifier-model"
 FORMAT_VERSION = 1
@@ -88,28 +96,17 @@ def default_model_path() -> Path:
     )
 
 
-def save_model(
-    tagger: Any, path: str | Path, *, evaluation: Mapping[str, Any] | None = None
-) -> Path:
-    """Write a fitted :class:`~classifier.ArticleTagger` to ``path``.
+def dumps_model(tagger: Any, *, evaluation: Mapping[str, Any] | None = None) -> bytes:
+    """The model file of a fitted :class:`~classifier.ArticleTagger`, as bytes.
 
-    Parameters
-    ----------
-    tagger : ArticleTagger
-        A fitted tagger.
-    path : str or Path
-        Destination; written to a temporary name and renamed, so a crash never leaves a
-        half-written model under the final name.
-    evaluation : mapping, optional
-        Scores on held-out test data, stored in the manifest next to the cross-validated ones.
-
-    Returns
-    -------
-    Path
+    Used to ship a model to worker processes and cluster workers, which read it back with
+    :func:`loads_model`, the same verified loader as for files.
     """
     import joblib
 
     tagger._check_fitted()
+    if evaluation is None:
+        evaluation = getattr(tagger, "manifest_", {}).get("evaluation", {}).get("test")
     state = {
         "vectorizer": tagger.vectorizer_.to_state(),
         "coef": np.ascontiguousarray(tagger.coef_, dtype=np.float32),
@@ -145,10 +142,8 @@ def save_model(
         },
         "evaluation": {"cross_validated": tagger.cv_scores_, "test": dict(evaluation or {})},
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with zipfile.ZipFile(tmp, "w") as archive:
+    archive_bytes = io.BytesIO()
+    with zipfile.ZipFile(archive_bytes, "w") as archive:
         for name, data, method in (
             (MANIFEST_NAME, json.dumps(manifest, indent=2).encode(), zipfile.ZIP_DEFLATED),
             (PAYLOAD_NAME, payload, zipfile.ZIP_STORED),
@@ -157,20 +152,47 @@ def save_model(
             info.compress_type = method
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
+    return archive_bytes.getvalue()
+
+
+def save_model(
+    tagger: Any, path: str | Path, *, evaluation: Mapping[str, Any] | None = None
+) -> Path:
+    """Write a fitted :class:`~classifier.ArticleTagger` to ``path``.
+
+    Parameters
+    ----------
+    tagger : ArticleTagger
+        A fitted tagger.
+    path : str or Path
+        Destination; written to a temporary name and renamed, so a crash never leaves a
+        half-written model under the final name.
+    evaluation : mapping, optional
+        Scores on held-out test data, stored in the manifest next to the cross-validated ones.
+
+    Returns
+    -------
+    Path
+    """
+    data = dumps_model(tagger, evaluation=evaluation)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
     tmp.replace(path)
     return path
 
 
-def _open_archive(path: Path) -> zipfile.ZipFile:
+def _open_archive(data: bytes | Path, source: str) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(path)
+        return zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data)
     except FileNotFoundError:
         raise
     except IsADirectoryError as exc:
-        raise ModelFormatError(f"{path}: is a directory, not a model file") from exc
+        raise ModelFormatError(f"{source}: is a directory, not a model file") from exc
     except (zipfile.BadZipFile, OSError) as exc:
         raise ModelFormatError(
-            f"{path}: not a classifier model file (or truncated): {exc}; "
+            f"{source}: not a classifier model file (or truncated): {exc}; "
             "models are written by `classifier train` or ArticleTagger.save()"
         ) from exc
 
@@ -181,11 +203,11 @@ def read_manifest(path: str | Path | None = None) -> dict[str, Any]:
     Raises :class:`ModelFormatError` when the file is not a model file of a known format.
     """
     path = Path(path) if path is not None else default_model_path()
-    with _open_archive(path) as archive:
+    with _open_archive(path, str(path)) as archive:
         return _read_manifest(archive, path)
 
 
-def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+def _read_manifest(archive: zipfile.ZipFile, path: str | Path) -> dict[str, Any]:
     try:
         manifest = json.loads(archive.read(MANIFEST_NAME))
     except KeyError as exc:
@@ -202,7 +224,7 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _check_versions(manifest: Mapping[str, Any], path: Path, allow_mismatch: bool) -> None:
+def _check_versions(manifest: Mapping[str, Any], path: str | Path, allow_mismatch: bool) -> None:
     version = manifest["format_version"]
     if version > FORMAT_VERSION and not allow_mismatch:
         raise ModelVersionError(
@@ -252,30 +274,45 @@ def load_model(
     ModelVersionError
         Written by an incompatible format or library version.
     """
+    path = Path(path) if path is not None else default_model_path()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such model file")
+    if path.is_dir():
+        raise ModelFormatError(f"{path}: is a directory, not a model file")
+    return loads_model(
+        path.read_bytes(), allow_version_mismatch=allow_version_mismatch, cls=cls, source=str(path)
+    )
+
+
+def loads_model(
+    data: bytes,
+    *,
+    allow_version_mismatch: bool = False,
+    cls: type | None = None,
+    source: str = "<model bytes>",
+) -> Any:
+    """Load a tagger from the bytes of a model file (see :func:`load_model`)."""
     import joblib
 
     from .model import ArticleTagger
 
     cls = cls or ArticleTagger
-    path = Path(path) if path is not None else default_model_path()
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such model file")
-    with _open_archive(path) as archive:
-        manifest = _read_manifest(archive, path)
-        _check_versions(manifest, path, allow_version_mismatch)
+    with _open_archive(data, source) as archive:
+        manifest = _read_manifest(archive, source)
+        _check_versions(manifest, source, allow_version_mismatch)
         payload_info = manifest.get("payload", {})
         try:
             payload = archive.read(payload_info.get("name", PAYLOAD_NAME))
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise ModelFormatError(f"{path}: the model payload is missing or damaged") from exc
+            raise ModelFormatError(f"{source}: the model payload is missing or damaged") from exc
     if hashlib.sha256(payload).hexdigest() != payload_info.get("sha256"):
         raise ModelFormatError(
-            f"{path}: the payload's SHA-256 digest does not match the manifest; the file is "
+            f"{source}: the payload's SHA-256 digest does not match the manifest; the file is "
             "damaged or was altered, so it is not loaded"
         )
     state = joblib.load(io.BytesIO(payload))
     tagger = cls(**_params_from_manifest(manifest))
-    tagger.taxonomy = tagger.taxonomy_ = Taxonomy.from_dict(manifest["taxonomy"], source=str(path))
+    tagger.taxonomy = tagger.taxonomy_ = Taxonomy.from_dict(manifest["taxonomy"], source=source)
     tagger.vectorizer_ = TfidfVectorizer.from_state(state["vectorizer"])
     tagger.coef_ = np.asarray(state["coef"], dtype=np.float32)
     tagger.intercept_ = np.asarray(state["intercept"], dtype=np.float32)

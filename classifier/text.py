@@ -25,7 +25,7 @@ _TOKEN = re.compile(r"\w\w+")
 def normalize(text: str, *, lowercase: bool = True) -> str:
     """Canonical form of ``text`` used for features.
 
-    HTML entities are decoded and tags dropped, Unicode is NFKC-normalised (full-width letters,
+    HTML tags are dropped and entities decoded, Unicode is NFKC-normalised (full-width letters,
     ligatures), invisible characters are removed, and (with ``lowercase``) the result is
     lower-cased.
 
@@ -35,10 +35,12 @@ def normalize(text: str, *, lowercase: bool = True) -> str:
     >>> normalize("Semi\\u00adconductor &amp; <b>ＡＩ</b>")
     'semiconductor &  ai '
     """
-    if "&" in text:
-        text = html.unescape(text)
+    # Tags first, then entities: "&lt;Acme Corp&gt;" is text that shows angle brackets, and
+    # must not be taken for a tag once decoded.
     if "<" in text:
         text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return text.lower() if lowercase else text

@@ -226,3 +226,14 @@ def test_every_command_has_help(capsys):
             main([command, "--help"])
         assert exc.value.code == 0
         assert f"usage: classifier {command}" in capsys.readouterr().out
+
+
+def test_tag_with_worker_processes_gives_the_same_output(capsys, tmp_path, toy_model_path):
+    rows = [{"id": i, "text": TOY_TEXTS[i % len(TOY_TEXTS)]} for i in range(50)]
+    rows[7] = {"id": 7, "text": ""}
+    feed = write_jsonl(tmp_path / "feed.jsonl", rows)
+    args = ["tag", str(feed), "-m", str(toy_model_path), "--batch-size", "8"]
+    one = run(capsys, *args)
+    two = run(capsys, *args, "--jobs", "2")
+    assert one == two
+    assert one[0] == 1 and len(one[1].splitlines()) == 50

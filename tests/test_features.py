@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer as SkTfidf
@@ -52,7 +53,8 @@ def test_same_vocabulary_and_matrix_as_scikit_learn(params):
 
 
 text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(" aAbB_-.\n"),
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",))
+    | st.sampled_from(" aAbB_-.\n"),
     max_size=60,
 )
 
@@ -85,14 +87,28 @@ def test_native_counter_equals_the_python_reference(docs):
     except ValueError:
         return
     native = vec._native_counter().count([vec._prepare_for_native(d) for d in docs])
-    reference = vec._count_reference(docs)
-    for got, want, dtype in zip(native, reference, (np.int64, np.int32, np.float32, np.int32, np.int32)):
-        np.testing.assert_array_equal(np.frombuffer(got, dtype=dtype), want)
+    indptr, indices, counts, n_tokens, n_known = (
+        np.frombuffer(b, dtype=t)
+        for b, t in zip(native, (np.int64, np.int32, np.float32, np.int32, np.int32))
+    )
+    ref_indptr, ref_indices, ref_counts, ref_tokens, ref_known = vec._count_reference(docs)
+    np.testing.assert_array_equal(indptr, ref_indptr)
+    np.testing.assert_array_equal(n_tokens, ref_tokens)
+    np.testing.assert_array_equal(n_known, ref_known)
+    shape = (len(docs), len(vec.vocabulary_))
+    got = sp.csr_matrix((counts, indices, indptr), shape=shape)
+    want = sp.csr_matrix((ref_counts, ref_indices, ref_indptr), shape=shape)
+    assert (got != want).nnz == 0
 
 
 def test_normalize_text_makes_disguised_words_plain():
     vec = TfidfVectorizer(normalize_text=True).fit(["semiconductor exports"])
-    for disguised in ["semi\u00adconductor", "ＳＥＭＩＣＯＮＤＵＣＴＯＲ", "<b>semiconductor</b>", "semi\u200bconductor"]:
+    for disguised in [
+        "semi\u00adconductor",
+        "ＳＥＭＩＣＯＮＤＵＣＴＯＲ",
+        "<b>semiconductor</b>",
+        "semi\u200bconductor",
+    ]:
         assert vec.transform([disguised]).toarray().tolist() == [[0.0, 1.0]], disguised
 
 
@@ -154,7 +170,14 @@ def test_pipeline_and_grid_search():
     assert clone(vec).set_params(min_df=3).min_df == 3
     with pytest.raises(ValueError, match="invalid parameter 'mindf'"):
         vec.set_params(mindf=3)
-    texts = ["chip curbs", "chip export", "new chip rules", "football match", "tennis match", "golf"]
+    texts = [
+        "chip curbs",
+        "chip export",
+        "new chip rules",
+        "football match",
+        "tennis match",
+        "golf",
+    ]
     labels = [1, 1, 1, 0, 0, 0]
     pipe = make_pipeline(TfidfVectorizer(), LogisticRegression())
     search = GridSearchCV(pipe, {"tfidfvectorizer__ngram_range": [(1, 1), (1, 2)]}, cv=2)

@@ -128,3 +128,14 @@ def test_multiple_facets_share_one_vectorization():
     assert tagger.coef_.shape[1] == 5
     assert tagger.labels_[3:] == [("tone", "down"), ("tone", "up")]
     assert set(tagger.tag("crude oil rallies").to_dict()) == {"id", "topics", "tone", "scores"}
+
+
+def test_worker_processes_give_the_same_results(toy_tagger):
+    texts = [TOY_TEXTS[i % len(TOY_TEXTS)] + f" {i}" for i in range(40)]
+    expected = list(toy_tagger.tag_many(texts, batch_size=3))
+    assert list(toy_tagger.tag_many(texts, batch_size=3, n_jobs=2)) == expected
+    with toy_tagger.pool(n_jobs=2) as pool:
+        assert list(pool.tag_many(texts, batch_size=5)) == expected
+        assert list(pool.tag_many(texts[:1])) == expected[:1]
+    with pytest.raises(ValueError, match="n_jobs"):
+        toy_tagger.pool(n_jobs=0)

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from ..batch import tag_records
 from ..io import FORMATS, CsvWriter, JsonlWriter, Record, read_records
+from ..model import ArticleTagger
 from ._common import (
     EXIT_OK,
     EXIT_RECORD_ERRORS,
@@ -103,6 +104,14 @@ def register(subparsers: Any) -> None:
         help="records vectorized together (default: 512)",
     )
     parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes that vectorize and score (default: 1)",
+    )
+    parser.add_argument(
         "--on-error",
         choices=("record", "skip", "fail"),
         default="record",
@@ -138,6 +147,16 @@ def _output(path: str | None) -> Iterator[IO[str]]:
             tmp.unlink()
 
 
+@contextlib.contextmanager
+def _scorer(tagger: ArticleTagger, jobs: int) -> Iterator[Any]:
+    """The tagger itself, or a pool of ``jobs`` worker processes."""
+    if jobs == 1:
+        yield tagger
+        return
+    with tagger.pool(n_jobs=jobs) as pool:
+        yield pool
+
+
 def _progress(records: Iterator[tuple[Record, dict]], quiet: bool) -> Iterator[tuple[Record, dict]]:
     if quiet or not sys.stderr.isatty():
         yield from records
@@ -153,6 +172,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--top-k must be at least 1; got {args.top_k}")
     if args.batch_size < 1:
         raise CommandError(f"--batch-size must be at least 1; got {args.batch_size}")
+    if args.jobs < 1:
+        raise CommandError(f"--jobs must be at least 1; got {args.jobs}")
     inputs = args.inputs or ["-"]
     if inputs == ["-"] and sys.stdin.isatty():
         raise CommandError("no input: give files or directories, or pipe articles into '-'")
@@ -175,14 +196,19 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     n_records = n_errors = 0
     first_error = None
-    with _output(args.output) as stream:
+    with _output(args.output) as stream, _scorer(tagger, args.jobs) as scorer:
         if output_format == "csv":
             facets = [(f.name, f.labels) for f in tagger.taxonomy_.facets]
             writer: JsonlWriter | CsvWriter = CsvWriter(stream, facets)
         else:
             writer = JsonlWriter(stream)
         pairs = tag_records(
-            tagger, records, threshold=threshold, top_k=args.top_k, batch_size=args.batch_size
+            tagger,
+            records,
+            threshold=threshold,
+            top_k=args.top_k,
+            batch_size=args.batch_size,
+            scorer=scorer,
         )
         for record, output in _progress(pairs, args.quiet):
             n_records += 1
