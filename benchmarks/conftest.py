@@ -59,7 +59,7 @@ def fitted(dataset):
         tagger = ArticleTagger(C=1.0, n_jobs=2).fit(texts, labels)
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
     matrix = vectorizer.fit_transform(texts)
-    rows = [sum((labels[f][i] for f in labels), []) for i in range(len(texts))]
+    rows = [[label for f in labels for label in labels[f][i]] for i in range(len(texts))]
     model = OneVsRestClassifier(LinearSVC()).fit(matrix, MultiLabelBinarizer().fit_transform(rows))
     return name, tagger, vectorizer, model, test
 
@@ -73,6 +73,8 @@ def record_throughput(benchmark, texts: list[str]) -> None:
     seconds = benchmark.stats.stats.min
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     benchmark.extra_info.update(
-        docs=len(texts), megabytes=round(megabytes, 4),
-        docs_per_second=round(len(texts) / seconds), mb_per_second=round(megabytes / seconds, 2),
+        docs=len(texts),
+        megabytes=round(megabytes, 4),
+        docs_per_second=round(len(texts) / seconds),
+        mb_per_second=round(megabytes / seconds, 2),
     )

@@ -29,7 +29,10 @@ def write_input(path: Path, megabytes: int) -> int:
     target, written, n = megabytes * 1_000_000, 0, 0
     with path.open("w", encoding="utf-8") as out:
         while written < target:
-            line = json.dumps({"id": f"doc-{n}", "text": texts[n % len(texts)]}, ensure_ascii=False) + "\n"
+            line = (
+                json.dumps({"id": f"doc-{n}", "text": texts[n % len(texts)]}, ensure_ascii=False)
+                + "\n"
+            )
             out.write(line)
             written += len(line.encode("utf-8"))
             n += 1
@@ -38,9 +41,15 @@ def write_input(path: Path, megabytes: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="input sizes in MB")
-    parser.add_argument("--jobs", type=int, default=1, help="worker processes (classifier tag --jobs)")
-    parser.add_argument("--dir", type=Path, help="where to write the files (default: a temp folder)")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100, 1000], help="input sizes in MB"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (classifier tag --jobs)"
+    )
+    parser.add_argument(
+        "--dir", type=Path, help="where to write the files (default: a temp folder)"
+    )
     args = parser.parse_args()
     command = shutil.which("classifier")
     if command is None:
@@ -54,14 +63,27 @@ def main() -> None:
             n_docs = write_input(source, size)
             start = time.perf_counter()
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            subprocess.run([command, "tag", str(source), "-o", str(target), "--quiet",
-                            "--jobs", str(args.jobs)], check=True)
+            subprocess.run(
+                [
+                    command,
+                    "tag",
+                    str(source),
+                    "-o",
+                    str(target),
+                    "--quiet",
+                    "--jobs",
+                    str(args.jobs),
+                ],
+                check=True,
+            )
             seconds = time.perf_counter() - start
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             # ru_maxrss of children is the largest of any child so far: sizes run in rising order.
             real_mb = source.stat().st_size / 1e6
-            print(f"| {real_mb:.0f} | {n_docs:,} | {seconds:.1f} | {n_docs / seconds:,.0f} | "
-                  f"{real_mb / seconds:.1f} | {max(peak, before) / 1024:.0f} |")
+            print(
+                f"| {real_mb:.0f} | {n_docs:,} | {seconds:.1f} | {n_docs / seconds:,.0f} | "
+                f"{real_mb / seconds:.1f} | {max(peak, before) / 1024:.0f} |"
+            )
             source.unlink()
             target.unlink()
     finally:

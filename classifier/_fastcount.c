@@ -28,16 +28,19 @@
 #define EMPTY_KEY UINT64_MAX
 /* A bitset over n-gram key hashes that fits in the L1/L2 cache: most consecutive token pairs of
    a text are not terms, and the bitset rejects them without touching the (large) gram table. */
-#define FILTER_BITS (1u << 19)
+#define FILTER_BITS (1u << 20)
 
+/* 16 bytes, so that four slots share a cache line. */
 typedef struct {
-    uint64_t hash;
-    int64_t offset;   /* into the character pool */
-    int32_t length;   /* -1: empty slot */
+    uint32_t hash;
+    uint32_t offset;  /* into the pool, where a uint16 length precedes the bytes; EMPTY_SLOT if free */
     int32_t feature;  /* column of the unigram, or -1 */
-    int32_t token_id; /* id used in n-gram keys, or -1 */
-    int32_t stop;     /* a stop word: dropped before n-grams are formed */
+    int32_t token_id; /* id used in n-gram keys; -1 if none, STOP_WORD for a stop word */
 } TokenSlot;
+
+#define EMPTY_SLOT UINT32_MAX
+#define STOP_WORD (-2)
+#define MAX_TOKEN_BYTES 65535
 
 typedef struct {
     uint64_t key; /* three 21-bit token ids; EMPTY_KEY when the slot is free */
@@ -62,11 +65,11 @@ static uint8_t word_bitmap[N_CODEPOINTS / 8];
 static uint8_t ascii_word[128];
 static uint8_t ascii_lower[128];
 
-static inline uint64_t fnv1a(const char *s, int64_t n) {
-    uint64_t h = 1469598103934665603ULL;
+static inline uint32_t fnv1a(const char *s, int64_t n) {
+    uint32_t h = 2166136261u;
     for (int64_t i = 0; i < n; i++) {
         h ^= (uint8_t)s[i];
-        h *= 1099511628211ULL;
+        h *= 16777619u;
     }
     return h;
 }
@@ -84,18 +87,26 @@ static inline uint64_t gram_key(uint64_t a, uint64_t b, uint64_t c) {
     return (a << (2 * ID_BITS)) | (b << ID_BITS) | c;
 }
 
+/* A power of two with load factor at most 2/3 for n entries. */
 static size_t table_size(size_t n) {
     size_t size = 16;
-    while (size < 2 * n + 2) size <<= 1;
+    while (2 * size < 3 * n + 3) size <<= 1;
     return size;
 }
 
-static TokenSlot *find_token(const Vocabulary *v, const char *s, int64_t n, uint64_t h) {
-    size_t i = (size_t)h & v->token_mask;
+static inline uint16_t pooled_length(const char *pool, uint32_t offset) {
+    uint16_t length;
+    memcpy(&length, pool + offset, sizeof length);
+    return length;
+}
+
+static TokenSlot *find_token(const Vocabulary *v, const char *s, int64_t n, uint32_t h) {
+    size_t i = (size_t)mix64(h) & v->token_mask;
     for (;;) {
         TokenSlot *slot = &v->tokens[i];
-        if (slot->length < 0) return slot; /* empty: where it would go */
-        if (slot->hash == h && slot->length == n && memcmp(v->pool + slot->offset, s, (size_t)n) == 0)
+        if (slot->offset == EMPTY_SLOT) return slot; /* where it would go */
+        if (slot->hash == h && pooled_length(v->pool, slot->offset) == n &&
+            memcmp(v->pool + slot->offset + 2, s, (size_t)n) == 0)
             return slot;
         i = (i + 1) & v->token_mask;
     }
@@ -115,24 +126,35 @@ static inline int32_t find_gram(const Vocabulary *v, uint64_t key) {
 }
 
 static TokenSlot *add_token(Vocabulary *v, const char *s, int64_t n) {
-    uint64_t h = fnv1a(s, n);
+    if (n > MAX_TOKEN_BYTES) {
+        PyErr_SetString(PyExc_ValueError, "a vocabulary term has a word longer than 65535 bytes");
+        return NULL;
+    }
+    uint32_t h = fnv1a(s, n);
     TokenSlot *slot = find_token(v, s, n, h);
-    if (slot->length >= 0) return slot;
-    if (v->pool_size + n > v->pool_capacity) {
-        int64_t capacity = (v->pool_capacity + n) * 2;
+    if (slot->offset != EMPTY_SLOT) return slot;
+    if (v->pool_size + n + 2 > UINT32_MAX - 1) {
+        PyErr_SetString(PyExc_OverflowError, "the vocabulary is too large for the native counter");
+        return NULL;
+    }
+    if (v->pool_size + n + 2 > v->pool_capacity) {
+        int64_t capacity = (v->pool_capacity + n + 2) * 2;
         char *pool = PyMem_Realloc(v->pool, (size_t)capacity);
-        if (!pool) return NULL;
+        if (!pool) {
+            PyErr_NoMemory();
+            return NULL;
+        }
         v->pool = pool;
         v->pool_capacity = capacity;
     }
-    memcpy(v->pool + v->pool_size, s, (size_t)n);
+    uint16_t length = (uint16_t)n;
+    memcpy(v->pool + v->pool_size, &length, sizeof length);
+    memcpy(v->pool + v->pool_size + 2, s, (size_t)n);
     slot->hash = h;
-    slot->offset = v->pool_size;
-    slot->length = (int32_t)n;
+    slot->offset = (uint32_t)v->pool_size;
     slot->feature = -1;
     slot->token_id = -1;
-    slot->stop = 0;
-    v->pool_size += n;
+    v->pool_size += n + 2;
     return slot;
 }
 
@@ -147,19 +169,19 @@ static void Vocabulary_dealloc(Vocabulary *self) {
 /* Rebuild the token table at its real size: a smaller table stays in cache during lookups. */
 static int compact_tokens(Vocabulary *self) {
     size_t used = 0;
-    for (size_t i = 0; i <= self->token_mask; i++) used += self->tokens[i].length >= 0;
+    for (size_t i = 0; i <= self->token_mask; i++) used += self->tokens[i].offset != EMPTY_SLOT;
     size_t compact = table_size(used);
     if (compact > self->token_mask) return 0;
     TokenSlot *old = self->tokens, *fresh = PyMem_Malloc(compact * sizeof(TokenSlot));
     if (!fresh) return -1;
     size_t old_capacity = self->token_mask + 1;
-    for (size_t i = 0; i < compact; i++) fresh[i].length = -1;
+    for (size_t i = 0; i < compact; i++) fresh[i].offset = EMPTY_SLOT;
     self->tokens = fresh;
     self->token_mask = compact - 1;
     for (size_t i = 0; i < old_capacity; i++) {
-        if (old[i].length < 0) continue;
-        size_t j = (size_t)old[i].hash & self->token_mask;
-        while (fresh[j].length >= 0) j = (j + 1) & self->token_mask;
+        if (old[i].offset == EMPTY_SLOT) continue;
+        size_t j = (size_t)mix64(old[i].hash) & self->token_mask;
+        while (fresh[j].offset != EMPTY_SLOT) j = (j + 1) & self->token_mask;
         fresh[j] = old[i];
     }
     PyMem_Free(old);
@@ -201,7 +223,7 @@ static int Vocabulary_init(Vocabulary *self, PyObject *args, PyObject *Py_UNUSED
     self->gram_mask = gram_capacity - 1;
     self->gram_filter = PyMem_Calloc(FILTER_BITS / 8, 1);
     if (!self->tokens || !self->grams || !self->gram_filter) goto nomem;
-    for (size_t i = 0; i < token_capacity; i++) self->tokens[i].length = -1;
+    for (size_t i = 0; i < token_capacity; i++) self->tokens[i].offset = EMPTY_SLOT;
     for (size_t i = 0; i < gram_capacity; i++) self->grams[i].key = EMPTY_KEY;
 
     for (Py_ssize_t j = 0; j < n_stops; j++) {
@@ -209,8 +231,8 @@ static int Vocabulary_init(Vocabulary *self, PyObject *args, PyObject *Py_UNUSED
         const char *s = PyUnicode_AsUTF8AndSize(PySequence_Fast_GET_ITEM(stops, j), &n);
         if (!s) goto fail;
         TokenSlot *slot = add_token(self, s, n);
-        if (!slot) goto nomem;
-        slot->stop = 1;
+        if (!slot) goto fail;
+        slot->token_id = STOP_WORD;
     }
     for (Py_ssize_t j = 0; j < n_terms; j++) {
         Py_ssize_t n;
@@ -227,7 +249,7 @@ static int Vocabulary_init(Vocabulary *self, PyObject *args, PyObject *Py_UNUSED
                 goto fail;
             }
             TokenSlot *slot = add_token(self, start, stop - start);
-            if (!slot) goto nomem;
+            if (!slot) goto fail;
             if (parts == 0 && !space) {
                 slot->feature = (int32_t)j;
             } else {
@@ -309,11 +331,14 @@ typedef struct {
 } Span;
 
 typedef struct {
+    int32_t row_plus_one, slot; /* zero-initialised: calloc'd pages cost nothing until touched */
+} Seen;
+
+typedef struct {
     Buffer indices, counts, scratch;
     int64_t *indptr;
     int32_t *n_tokens, *n_known;
-    int32_t *last_row; /* last row in which each feature was seen */
-    int64_t *where;    /* that feature's slot in the row */
+    Seen *seen; /* per feature: the last row it was seen in, and its slot in that row */
 } Output;
 
 /* Count every document; returns 0, or -1 when out of memory. Runs without the GIL. */
@@ -324,6 +349,7 @@ static int count_all(const Vocabulary *v, const Span *docs, int64_t n_docs, Outp
     for (int64_t d = 0; d < n_docs; d++) {
         const uint8_t *s = docs[d].text;
         const int64_t n = docs[d].length;
+        const int64_t row_start = nnz;
         int32_t tokens = 0, known = 0;
         /* Token ids of the two previous tokens; NO_ID + 1 means "no token there". */
         uint64_t previous = NO_ID + 1, before_previous = NO_ID + 1;
@@ -362,15 +388,17 @@ static int count_all(const Vocabulary *v, const Span *docs, int64_t n_docs, Outp
                 chars++;
             }
             if (chars < 2) continue; /* \w\w+ : a single word character is not a token */
-            uint64_t h = fnv1a((const char *)out, (int64_t)size);
-            const TokenSlot *slot = find_token(v, (const char *)out, (int64_t)size, h);
             int32_t feature = -1;
             uint64_t id = NO_ID + 2; /* a token in no n-gram of the vocabulary */
-            if (slot->length >= 0) {
-                if (slot->stop) continue;
-                feature = slot->feature;
-                if (slot->token_id >= 0) id = (uint64_t)slot->token_id;
-                known += feature >= 0 || slot->token_id >= 0;
+            if (size <= MAX_TOKEN_BYTES) {
+                uint32_t h = fnv1a((const char *)out, (int64_t)size);
+                const TokenSlot *slot = find_token(v, (const char *)out, (int64_t)size, h);
+                if (slot->offset != EMPTY_SLOT) {
+                    if (slot->token_id == STOP_WORD) continue;
+                    feature = slot->feature;
+                    if (slot->token_id >= 0) id = (uint64_t)slot->token_id;
+                    known += feature >= 0 || slot->token_id >= 0;
+                }
             }
             tokens++;
             int32_t found[3];
@@ -388,14 +416,15 @@ static int count_all(const Vocabulary *v, const Span *docs, int64_t n_docs, Outp
             previous = id;
             for (int k = 0; k < n_found; k++) {
                 int32_t f = found[k];
-                if (o->last_row[f] == (int32_t)d) {
-                    ((float *)o->counts.data)[o->where[f]] += 1.0f;
+                Seen *seen = &o->seen[f];
+                if (seen->row_plus_one == (int32_t)d + 1) {
+                    ((float *)o->counts.data)[row_start + seen->slot] += 1.0f;
                     continue;
                 }
                 if (reserve(&o->indices, sizeof(int32_t)) < 0 || reserve(&o->counts, sizeof(float)) < 0)
                     return -1;
-                o->last_row[f] = (int32_t)d;
-                o->where[f] = nnz;
+                seen->row_plus_one = (int32_t)d + 1;
+                seen->slot = (int32_t)(nnz - row_start);
                 ((int32_t *)o->indices.data)[nnz] = f;
                 ((float *)o->counts.data)[nnz] = 1.0f;
                 o->indices.size += sizeof(int32_t);
@@ -420,10 +449,9 @@ static PyObject *Vocabulary_count(Vocabulary *self, PyObject *docs_arg) {
     o.indptr = malloc((rows + 1) * sizeof(int64_t));
     o.n_tokens = malloc(rows * sizeof(int32_t));
     o.n_known = malloc(rows * sizeof(int32_t));
-    o.last_row = malloc(features * sizeof(int32_t));
-    o.where = malloc(features * sizeof(int64_t));
+    o.seen = calloc(features, sizeof(Seen));
     PyObject *result = NULL;
-    if (!spans || !o.indptr || !o.n_tokens || !o.n_known || !o.last_row || !o.where) {
+    if (!spans || !o.indptr || !o.n_tokens || !o.n_known || !o.seen) {
         PyErr_NoMemory();
         goto done;
     }
@@ -438,7 +466,6 @@ static PyObject *Vocabulary_count(Vocabulary *self, PyObject *docs_arg) {
         if (!spans[d].text) goto done;
         spans[d].length = n;
     }
-    for (size_t f = 0; f < features; f++) o.last_row[f] = -1;
     int status;
     /* The strings stay alive (docs holds them) and the vocabulary is read-only here. */
     Py_BEGIN_ALLOW_THREADS
@@ -461,8 +488,7 @@ done:
     free(o.indptr);
     free(o.n_tokens);
     free(o.n_known);
-    free(o.last_row);
-    free(o.where);
+    free(o.seen);
     free(o.indices.data);
     free(o.counts.data);
     free(o.scratch.data);

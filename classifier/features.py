@@ -273,16 +273,29 @@ class TfidfVectorizer(ParamsMixin):
         """The TF-IDF matrix, and per document the number of word tokens and of tokens that
         occur in the vocabulary (how much of the text the model can see)."""
         check_is_fitted(self, "vocabulary_")
-        docs = check_documents(raw_documents)
-        counter = self._native_counter()
+        return self._transform(check_documents(raw_documents))
+
+    def _transform(
+        self, docs: list[str], column_order: np.ndarray | None = None
+    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Transform checked documents. With ``column_order`` (a permutation of the columns, and
+        the native counter), output column ``k`` is vocabulary column ``column_order[k]``: the
+        tagger orders columns by document frequency, so that the weights of frequent terms sit
+        together in memory. The result is the same matrix with its columns permuted."""
+        counter = self._native_counter(column_order)
         if counter is None:
+            if column_order is not None:
+                raise ValueError("column_order needs the native counter")
             counts = self._count_reference(docs)
         else:
             raw = counter.count([self._prepare_for_native(d) for d in docs])
             # Copies: the bytes are read-only, and scipy sorts indices in place when it needs to.
             counts = tuple(np.frombuffer(b, dtype=t).copy() for b, t in zip(raw, _COUNT_DTYPES))
         indptr, indices, tf, n_tokens, n_known = counts
-        return self._weigh(indptr, indices, tf, len(docs)), n_tokens, n_known
+        idf = None
+        if column_order is not None and self.use_idf:
+            idf = self.__dict__["_native_ordered"][2]
+        return self._weigh(indptr, indices, tf, len(docs), idf), n_tokens, n_known
 
     def _prepare_for_native(self, doc: str) -> str:
         """The text the native counter takes. It lower-cases ASCII itself, so plain ASCII passes
@@ -295,19 +308,32 @@ class TfidfVectorizer(ParamsMixin):
             doc = _SURROGATE.sub("\ufffd", doc)
         return doc
 
-    def _native_counter(self) -> Any:
+    def _native_counter(self, column_order: np.ndarray | None = None) -> Any:
+        """The compiled counter (built once and cached), or None without the C extension."""
         if _NativeVocabulary is None:
             return None
         cache = self.__dict__
+        if column_order is not None:
+            cached = cache.get("_native_ordered")
+            if cached is None or cached[0] is not column_order or cached[3] is not self.vocabulary_:
+                terms = self.get_feature_names_out()[column_order]
+                idf = self.idf_[column_order] if self.use_idf else None
+                cache["_native_ordered"] = (
+                    column_order,
+                    self._new_native_counter(list(terms)),
+                    idf,
+                    self.vocabulary_,
+                )
+            return cache["_native_ordered"][1]
         if cache.get("_native_for") is not self.vocabulary_:
-            cache["_native"] = _NativeVocabulary(
-                list(self.get_feature_names_out()),
-                *self.ngram_range,
-                bool(self.lowercase),
-                sorted(self._stop_words()),
-            )
+            cache["_native"] = self._new_native_counter(list(self.get_feature_names_out()))
             cache["_native_for"] = self.vocabulary_
         return cache["_native"]
+
+    def _new_native_counter(self, terms: list[str]) -> Any:
+        return _NativeVocabulary(
+            terms, *self.ngram_range, bool(self.lowercase), sorted(self._stop_words())
+        )
 
     def _count_reference(self, docs: list[str]) -> tuple[np.ndarray, ...]:
         """Term counts in pure Python: the straightforward path the native one must equal."""
@@ -344,7 +370,12 @@ class TfidfVectorizer(ParamsMixin):
         return cache["_known"]
 
     def _weigh(
-        self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, n_docs: int
+        self,
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        counts: np.ndarray,
+        n_docs: int,
+        idf: np.ndarray | None = None,
     ) -> sp.csr_matrix:
         data = np.array(counts, dtype=self.dtype)
         if self.binary:
@@ -353,7 +384,7 @@ class TfidfVectorizer(ParamsMixin):
             np.log(data, out=data)
             data += 1
         if self.use_idf:
-            data *= self.idf_[indices]
+            data *= (self.idf_ if idf is None else idf)[indices]
         n_features = len(self.vocabulary_)
         matrix = sp.csr_matrix((data, indices, indptr), shape=(n_docs, n_features), copy=False)
         if self.norm is not None and matrix.nnz:
@@ -374,12 +405,19 @@ class TfidfVectorizer(ParamsMixin):
 
     # ------------------------------------------------------------------ state
     def _drop_caches(self) -> None:
-        for key in ("_native", "_native_for", "_known", "_known_for"):
+        for key in ("_native", "_native_for", "_native_ordered", "_known", "_known_for"):
             self.__dict__.pop(key, None)
 
     def __getstate__(self) -> dict[str, Any]:
         # The native counter and the known-token set are caches rebuilt on demand, not state.
-        skip = ("_native", "_native_for", "_known", "_known_for", "_stop_words_cache")
+        skip = (
+            "_native",
+            "_native_for",
+            "_native_ordered",
+            "_known",
+            "_known_for",
+            "_stop_words_cache",
+        )
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def to_state(self) -> dict[str, Any]:

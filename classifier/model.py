@@ -320,8 +320,32 @@ class ArticleTagger(ParamsMixin):
         probability of about 1e-13): it is out of the model's reach and gets no label.
         """
         self._check_fitted()
-        X = self.vectorizer_.transform(check_documents(texts, name="texts"))
-        return _linear_scores(X, self.coef_, self.intercept_)
+        docs = check_documents(texts, name="texts")
+        order = self._column_order()
+        if order is None:
+            X = self.vectorizer_._transform(docs)[0]
+            return _linear_scores(X, self.coef_, self.intercept_)
+        X = self.vectorizer_._transform(docs, order)[0]
+        return _linear_scores(X, self.__dict__["_ordered_coef"][1], self.intercept_)
+
+    def _column_order(self) -> np.ndarray | None:
+        """Columns ordered by document frequency (ascending idf) for the native path: the weight
+        rows of frequent terms then sit together in memory, which makes the sparse product and
+        the counting several times more cache-friendly. Same scores, columns permuted."""
+        from .features import native_available
+
+        if not native_available() or not self.vectorizer_.use_idf:
+            return None
+        cached = self.__dict__.get("_ordered_coef")
+        if cached is None or cached[2] is not self.coef_:
+            order = np.argsort(self.vectorizer_.idf_, kind="stable")
+            cached = (order, np.ascontiguousarray(self.coef_[order]), self.coef_)
+            self.__dict__["_ordered_coef"] = cached
+        return cached[0]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The frequency-ordered copy of the weights is a cache, rebuilt on demand.
+        return {k: v for k, v in self.__dict__.items() if k != "_ordered_coef"}
 
     def predict_proba(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """Per facet, the probability of each label: ``{facet: array (n_texts, n_labels)}``."""
@@ -525,10 +549,12 @@ class ArticleTagger(ParamsMixin):
             if per_facet is None:
                 per_facet = assigned[row] = {name: [] for name, _, _, _ in layout}
             per_facet[column_facet[column]].append(column_label[column])
-        for row, (doc_id, scores) in enumerate(zip(ids, proba.tolist())):
+        nothing = {name: () for name, _, _, _ in layout}
+        # Rows stay numpy views until a caller reads the scores: most callers want labels only.
+        for row, (doc_id, scores) in enumerate(zip(ids, proba)):
             per_facet = assigned.get(row)
             if per_facet is None:
-                labels = {name: () for name, _, _, _ in layout}
+                labels = nothing.copy()
             else:
                 labels = {name: tuple(found[:top_k]) for name, found in per_facet.items()}
             yield TagResult(doc_id, labels, row=scores, layout=layout)

@@ -46,7 +46,7 @@ class TagResult:
         scores: Mapping[str, Mapping[str, float]] | None = None,
         extra: Mapping[str, Any] | None = None,
         *,
-        row: Sequence[float] | None = None,
+        row: Any = None,
         layout: Sequence[tuple[str, Sequence[str], int, int]] | None = None,
     ) -> None:
         if scores is None and (row is None or layout is None):
@@ -64,7 +64,8 @@ class TagResult:
         if self._scores is None:
             row = self._row
             self._scores = {
-                name: dict(zip(names, row[start:stop])) for name, names, start, stop in self._layout
+                name: dict(zip(names, row[start:stop].tolist()))
+                for name, names, start, stop in self._layout
             }
         return self._scores
 
