@@ -18,6 +18,7 @@ from .exceptions import (
     ModelVersionError,
     NotFittedError,
     SchemaError,
+    UnsafeModelError,
 )
 from .features import TfidfVectorizer
 from .model import ArticleTagger
@@ -37,6 +38,7 @@ __all__ = [
     "TagResult",
     "Taxonomy",
     "TfidfVectorizer",
+    "UnsafeModelError",
     "__version__",
     "default_taxonomy",
     "evaluate",

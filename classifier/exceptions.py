@@ -12,6 +12,7 @@ __all__ = [
     "ModelVersionError",
     "NotFittedError",
     "SchemaError",
+    "UnsafeModelError",
 ]
 
 
@@ -29,6 +30,10 @@ class ModelFormatError(ValueError):
 
 class ModelVersionError(ModelFormatError):
     """A model file was written by an incompatible format or library version."""
+
+
+class UnsafeModelError(ModelFormatError):
+    """A model file would run code or build objects a model never holds; it is not loaded."""
 
 
 class NotFittedError(ValueError, AttributeError):

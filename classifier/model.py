@@ -567,15 +567,30 @@ class ArticleTagger(ParamsMixin):
         return save_model(self, path, evaluation=evaluation)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, allow_version_mismatch: bool = False) -> Self:
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        allow_version_mismatch: bool = False,
+        trust: bool = False,
+    ) -> Self:
         """Load a saved tagger; without ``path``, the shipped default model.
 
         Loading checks the file's manifest (format version, library versions, payload digest)
-        before reading the model; see :func:`classifier.persistence.load_model`.
+        and unpickles with an allow-list, so a crafted file cannot run code; ``trust=True``
+        lifts the allow-list for files you produced. See
+        :func:`classifier.persistence.load_model`.
         """
         from .persistence import load_model
 
-        return load_model(path, allow_version_mismatch=allow_version_mismatch, cls=cls)
+        return load_model(path, allow_version_mismatch=allow_version_mismatch, trust=trust, cls=cls)
+
+    def save_skops(self, path: str | Path) -> Path:
+        """Write the tagger in the skops format, safe to share (see
+        :func:`classifier.persistence.save_skops`); ``load`` reads it back."""
+        from .persistence import save_skops
+
+        return save_skops(self, path)
 
 
 class _ResultStream:

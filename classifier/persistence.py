@@ -7,10 +7,19 @@ A model file is a ZIP archive with two members:
     thresholds, evaluation scores) and the SHA-256 digest of the payload. It is read and checked
     before the payload is touched.
 ``state.joblib``
-    The fitted state, compressed with joblib: plain numpy arrays, strings and numbers only (the
-    vocabulary, idf, stacked weights, intercepts, thresholds). No scikit-learn object is pickled,
-    so a model keeps working across scikit-learn releases; the versions that a payload does
-    depend on are listed in the manifest (``payload.requires``) and checked on load.
+    The fitted state written by joblib (and deflate-compressed in the archive): plain numpy
+    arrays, strings and numbers only (the vocabulary, idf, stacked weights, intercepts,
+    thresholds). No scikit-learn object is pickled, so a model keeps working across scikit-learn
+    releases; the versions that a payload does depend on are listed in the manifest
+    (``payload.requires``) and checked on load.
+
+joblib files are pickles, and a pickle can run code when it is loaded. The loader therefore checks
+the manifest and the payload's digest first, and then unpickles with an allow-list: only numpy
+arrays of plain (non-object) types, and the containers and scalars pickle builds without calling
+anything. Anything else, such as a ``__reduce__`` that calls a function, is refused before it
+runs, unless the caller passes ``trust=True`` for a file they produced themselves. For models
+that cross a trust boundary, :func:`save_skops` writes the same state in the skops format, which
+is loaded without any pickle and with an explicit (empty) list of trusted types.
 """
 
 from __future__ import annotations
@@ -18,28 +27,31 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import pickle
 import platform
 import zipfile
 from collections.abc import Mapping
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ._version import __version__
-from .exceptions import ModelFormatError, ModelVersionError
+from .exceptions import ModelFormatError, ModelVersionError, UnsafeModelError
 from .features import TfidfVectorizer
 from .taxonomy import Taxonomy
 
 __all__ = [
     "FORMAT_VERSION",
+    "SKOPS_TRUSTED_TYPES",
     "default_model_path",
     "dumps_model",
     "load_model",
     "loads_model",
     "read_manifest",
     "save_model",
+    "save_skops",
 ]
 
 FORMAT_NAME = "classifier-model"
@@ -52,6 +64,14 @@ _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 # The payload holds numpy arrays pickled by numpy; a file written under numpy 2 cannot be read by
 # numpy 1, so the major version is the compatibility key.
 _PAYLOAD_REQUIRES = ("numpy",)
+# What the payload's pickle may name: the three classes joblib uses to store numpy arrays.
+_ALLOWED_GLOBALS = frozenset(
+    {("numpy", "ndarray"), ("numpy", "dtype"), ("joblib.numpy_pickle", "NumpyArrayWrapper")}
+)
+# Types of a skops file that are trusted beyond skops' safe defaults: none, since the state is
+# only dicts, lists, strings, numbers and numpy arrays.
+SKOPS_TRUSTED_TYPES: tuple[str, ...] = ()
+_SKOPS_SCHEMA = "schema.json"
 
 
 def _installed_version(distribution: str) -> str | None:
@@ -96,39 +116,28 @@ def default_model_path() -> Path:
     )
 
 
-def dumps_model(tagger: Any, *, evaluation: Mapping[str, Any] | None = None) -> bytes:
-    """The model file of a fitted :class:`~classifier.ArticleTagger`, as bytes.
-
-    Used to ship a model to worker processes and cluster workers, which read it back with
-    :func:`loads_model`, the same verified loader as for files.
-    """
-    import joblib
-
-    tagger._check_fitted()
-    if evaluation is None:
-        evaluation = getattr(tagger, "manifest_", {}).get("evaluation", {}).get("test")
-    state = {
+def _state(tagger: Any) -> dict[str, Any]:
+    return {
         "vectorizer": tagger.vectorizer_.to_state(),
         "coef": np.ascontiguousarray(tagger.coef_, dtype=np.float32),
         "intercept": np.asarray(tagger.intercept_, dtype=np.float32),
         "thresholds": np.asarray(tagger.thresholds_, dtype=np.float64),
     }
-    buffer = io.BytesIO()
-    joblib.dump(state, buffer, compress=("zlib", 6))
-    payload = buffer.getvalue()
+
+
+def _manifest(
+    tagger: Any, evaluation: Mapping[str, Any] | None, payload: dict[str, Any]
+) -> dict[str, Any]:
+    if evaluation is None:
+        evaluation = getattr(tagger, "manifest_", {}).get("evaluation", {}).get("test")
     taxonomy: Taxonomy = tagger.taxonomy_
     params = {k: v for k, v in tagger.get_params(deep=False).items() if k != "taxonomy"}
     params["ngram_range"] = list(params["ngram_range"])
-    manifest = {
+    return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "versions": _library_versions(),
-        "payload": {
-            "name": PAYLOAD_NAME,
-            "sha256": hashlib.sha256(payload).hexdigest(),
-            "size": len(payload),
-            "requires": list(_PAYLOAD_REQUIRES),
-        },
+        "payload": payload,
         "taxonomy": taxonomy.to_dict(),
         "params": params,
         "n_features": int(tagger.coef_.shape[0]),
@@ -142,17 +151,67 @@ def dumps_model(tagger: Any, *, evaluation: Mapping[str, Any] | None = None) -> 
         },
         "evaluation": {"cross_validated": tagger.cv_scores_, "test": dict(evaluation or {})},
     }
+
+
+def dumps_model(tagger: Any, *, evaluation: Mapping[str, Any] | None = None) -> bytes:
+    """The model file of a fitted :class:`~classifier.ArticleTagger`, as bytes.
+
+    Used to ship a model to worker processes and cluster workers, which read it back with
+    :func:`loads_model`, the same verified loader as for files.
+    """
+    import joblib
+
+    tagger._check_fitted()
+    buffer = io.BytesIO()
+    joblib.dump(_state(tagger), buffer)
+    payload = buffer.getvalue()
+    manifest = _manifest(
+        tagger,
+        evaluation,
+        {
+            "name": PAYLOAD_NAME,
+            "sha256": hashlib.sha256(payload).hexdigest(),
+            "size": len(payload),
+            "requires": list(_PAYLOAD_REQUIRES),
+        },
+    )
     archive_bytes = io.BytesIO()
-    with zipfile.ZipFile(archive_bytes, "w") as archive:
-        for name, data, method in (
-            (MANIFEST_NAME, json.dumps(manifest, indent=2).encode(), zipfile.ZIP_DEFLATED),
-            (PAYLOAD_NAME, payload, zipfile.ZIP_STORED),
+    with zipfile.ZipFile(archive_bytes, "w", compresslevel=6) as archive:
+        for name, data in (
+            (MANIFEST_NAME, json.dumps(manifest, indent=2).encode()),
+            (PAYLOAD_NAME, payload),
         ):
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-            info.compress_type = method
+            info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return archive_bytes.getvalue()
+
+
+def _write_atomically(path: Path, write: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def save_skops(tagger: Any, path: str | Path) -> Path:
+    """Write the tagger in the skops format, for models that cross a trust boundary.
+
+    The file holds the same manifest and state as :func:`save_model`, stored by skops without
+    pickle; :func:`load_model` reads it with :data:`SKOPS_TRUSTED_TYPES` (empty) as the only
+    trusted types, and refuses a file that would need any other. Needs ``pip install skops``.
+    """
+    import skops.io as sio
+
+    tagger._check_fitted()
+    manifest = _manifest(tagger, None, {"name": "skops", "requires": []})
+    content = {"manifest": json.dumps(manifest), "state": _state(tagger)}
+    return _write_atomically(Path(path), lambda tmp: sio.dump(content, tmp))
 
 
 def save_model(
@@ -175,12 +234,7 @@ def save_model(
     Path
     """
     data = dumps_model(tagger, evaluation=evaluation)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return _write_atomically(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def _open_archive(data: bytes | Path, source: str) -> zipfile.ZipFile:
@@ -252,18 +306,23 @@ def load_model(
     path: str | Path | None = None,
     *,
     allow_version_mismatch: bool = False,
+    trust: bool = False,
     cls: type | None = None,
 ) -> Any:
-    """Load a tagger saved by :func:`save_model`; without ``path``, the default model.
+    """Load a tagger saved by :func:`save_model` or :func:`save_skops`; without ``path``, the
+    shipped default model.
 
     The manifest is checked first (format, versions) and the payload's SHA-256 digest is
-    verified before it is unpickled, so a damaged or altered file is refused.
+    verified; the payload is then unpickled with an allow-list (numpy arrays of plain types and
+    basic containers), so neither a damaged nor a crafted file runs code.
 
     Parameters
     ----------
     path : str or Path, optional
     allow_version_mismatch : bool, default=False
         Load a file from a newer format or an incompatible library version anyway.
+    trust : bool, default=False
+        Unpickle without the allow-list: only for files you produced yourself.
 
     Raises
     ------
@@ -273,14 +332,25 @@ def load_model(
         Not a model file, damaged, or its digest does not match.
     ModelVersionError
         Written by an incompatible format or library version.
+    UnsafeModelError
+        The payload names something a model never contains (and ``trust`` is False).
     """
     path = Path(path) if path is not None else default_model_path()
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file")
     if path.is_dir():
         raise ModelFormatError(f"{path}: is a directory, not a model file")
+    data = path.read_bytes()
+    with _open_archive(data, str(path)) as archive:
+        is_skops = _SKOPS_SCHEMA in archive.namelist() and MANIFEST_NAME not in archive.namelist()
+    if is_skops:
+        return _load_skops(path, allow_version_mismatch, cls)
     return loads_model(
-        path.read_bytes(), allow_version_mismatch=allow_version_mismatch, cls=cls, source=str(path)
+        data,
+        allow_version_mismatch=allow_version_mismatch,
+        trust=trust,
+        cls=cls,
+        source=str(path),
     )
 
 
@@ -288,35 +358,117 @@ def loads_model(
     data: bytes,
     *,
     allow_version_mismatch: bool = False,
+    trust: bool = False,
     cls: type | None = None,
     source: str = "<model bytes>",
 ) -> Any:
     """Load a tagger from the bytes of a model file (see :func:`load_model`)."""
-    import joblib
-
-    from .model import ArticleTagger
-
-    cls = cls or ArticleTagger
     with _open_archive(data, source) as archive:
         manifest = _read_manifest(archive, source)
         _check_versions(manifest, source, allow_version_mismatch)
         payload_info = manifest.get("payload", {})
         try:
             payload = archive.read(payload_info.get("name", PAYLOAD_NAME))
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ModelFormatError(f"{source}: the model payload is missing or damaged") from exc
     if hashlib.sha256(payload).hexdigest() != payload_info.get("sha256"):
         raise ModelFormatError(
             f"{source}: the payload's SHA-256 digest does not match the manifest; the file is "
             "damaged or was altered, so it is not loaded"
         )
-    state = joblib.load(io.BytesIO(payload))
-    tagger = cls(**_params_from_manifest(manifest))
-    tagger.taxonomy = tagger.taxonomy_ = Taxonomy.from_dict(manifest["taxonomy"], source=source)
-    tagger.vectorizer_ = TfidfVectorizer.from_state(state["vectorizer"])
-    tagger.coef_ = np.asarray(state["coef"], dtype=np.float32)
-    tagger.intercept_ = np.asarray(state["intercept"], dtype=np.float32)
-    tagger.thresholds_ = np.asarray(state["thresholds"], dtype=np.float64)
+    if trust:
+        import joblib
+
+        state = joblib.load(io.BytesIO(payload))
+    else:
+        state = _restricted_unpickle(payload, source)
+    return _tagger_from(manifest, state, cls, source)
+
+
+def _restricted_unpickle(payload: bytes, source: str) -> Any:
+    """joblib's unpickler, allowed to build numpy arrays of plain types and nothing else."""
+    import inspect
+
+    from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
+
+    def refuse(what: str) -> UnsafeModelError:
+        return UnsafeModelError(
+            f"{source}: refused to load: the payload {what}, which a classifier model never "
+            "contains, so loading it could run code; if you produced this file yourself, pass "
+            "trust=True (--trust) to load it anyway"
+        )
+
+    class RestrictedUnpickler(NumpyUnpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) not in _ALLOWED_GLOBALS:
+                raise refuse(f"calls {module}.{name}")
+            return super().find_class(module, name)
+
+        def load_build(self) -> None:
+            # An array wrapper of object dtype would be read with an unrestricted pickle.load.
+            state, target = self.stack[-1], self.stack[-2] if len(self.stack) > 1 else None
+            if isinstance(target, NumpyArrayWrapper):
+                dtype = state.get("dtype") if isinstance(state, dict) else None
+                if not isinstance(dtype, np.dtype) or dtype.hasobject:
+                    raise refuse("holds an array of Python objects")
+            super().load_build()
+
+        dispatch: ClassVar[dict] = dict(NumpyUnpickler.dispatch)
+        dispatch[pickle.BUILD[0]] = load_build
+
+    keywords = {"mmap_mode": None}
+    if "ensure_native_byte_order" in inspect.signature(NumpyUnpickler.__init__).parameters:
+        keywords["ensure_native_byte_order"] = True
+    try:
+        return RestrictedUnpickler("", io.BytesIO(payload), **keywords).load()
+    except UnsafeModelError:
+        raise
+    except Exception as exc:  # a damaged payload can fail in many ways inside pickle
+        raise ModelFormatError(f"{source}: the model payload cannot be read ({exc})") from exc
+
+
+def _load_skops(path: Path, allow_version_mismatch: bool, cls: type | None) -> Any:
+    try:
+        import skops.io as sio
+    except ImportError as exc:
+        raise ModelFormatError(
+            f"{path}: is a skops model file; install skops (pip install skops) to read it"
+        ) from exc
+    unexpected = sorted(set(sio.get_untrusted_types(file=path)) - set(SKOPS_TRUSTED_TYPES))
+    if unexpected:
+        raise UnsafeModelError(
+            f"{path}: refused to load: the file holds types a classifier model never contains "
+            f"({', '.join(unexpected)})"
+        )
+    content = sio.load(path, trusted=list(SKOPS_TRUSTED_TYPES))
+    try:
+        manifest = json.loads(content["manifest"])
+        state = content["state"]
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ModelFormatError(f"{path}: not a classifier model in the skops format") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise ModelFormatError(f"{path}: not a classifier model in the skops format")
+    _check_versions(manifest, str(path), allow_version_mismatch)
+    return _tagger_from(manifest, state, cls, str(path))
+
+
+def _tagger_from(manifest: Mapping[str, Any], state: Any, cls: type | None, source: str) -> Any:
+    from .model import ArticleTagger
+
+    try:
+        tagger = (cls or ArticleTagger)(**_params_from_manifest(manifest))
+        tagger.taxonomy = tagger.taxonomy_ = Taxonomy.from_dict(manifest["taxonomy"], source=source)
+        tagger.vectorizer_ = TfidfVectorizer.from_state(state["vectorizer"])
+        tagger.coef_ = np.asarray(state["coef"], dtype=np.float32)
+        tagger.intercept_ = np.asarray(state["intercept"], dtype=np.float32)
+        tagger.thresholds_ = np.asarray(state["thresholds"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(
+            f"{source}: the model state is incomplete or malformed ({exc})"
+        ) from exc
+    n_labels = sum(len(f.labels) for f in tagger.taxonomy_.facets)
+    if tagger.coef_.shape != (len(tagger.vectorizer_.vocabulary_), n_labels):
+        raise ModelFormatError(f"{source}: the weights do not match the vocabulary and schema")
     tagger.cv_scores_ = manifest.get("evaluation", {}).get("cross_validated", {})
     tagger.training_ = manifest.get("training", {})
     tagger.manifest_ = manifest

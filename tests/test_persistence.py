@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 from helpers import TOY_TEXTS
 
-from classifier import ArticleTagger, ModelFormatError, ModelVersionError, read_manifest
+from classifier import (
+    ArticleTagger,
+    ModelFormatError,
+    ModelVersionError,
+    UnsafeModelError,
+    read_manifest,
+)
 from classifier.persistence import FORMAT_VERSION
 
 
@@ -111,3 +117,88 @@ def test_damaged_and_foreign_files_are_refused(toy_model_path, tmp_path):
         ArticleTagger.load(text)
     with pytest.raises(FileNotFoundError, match="no such model file"):
         ArticleTagger.load(tmp_path / "missing.tagger")
+
+
+class WritesMarker:
+    """Pickles to a call that writes a file: what a malicious model would do."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.write_text, (pathlib.Path(self.path), "pwned"))
+
+
+def forge_payload(model_path, out, payload):
+    """A model file whose payload is replaced and whose manifest digest is updated to match."""
+
+    def fix_digest(m):
+        m["payload"]["sha256"] = hashlib.sha256(payload).hexdigest()
+
+    return rewrite(model_path, out, manifest_edit=fix_digest, payload=payload)
+
+
+def test_malicious_payload_is_refused_and_never_runs(toy_model_path, tmp_path):
+    import pickle
+
+    marker = tmp_path / "marker.txt"
+    payload = pickle.dumps({"vectorizer": WritesMarker(marker)})
+    path = forge_payload(toy_model_path, tmp_path / "evil.tagger", payload)
+    with pytest.raises(UnsafeModelError, match="calls pathlib.*trust=True"):
+        ArticleTagger.load(path)
+    assert not marker.exists()
+    with pytest.raises(ModelFormatError):  # trusted: the code runs, then the state is rejected
+        ArticleTagger.load(path, trust=True)
+    assert marker.read_text() == "pwned"
+
+
+def test_object_arrays_are_refused(toy_model_path, tmp_path):
+    import io
+
+    import joblib
+
+    buffer = io.BytesIO()
+    joblib.dump({"coef": np.array([WritesMarker(tmp_path / "m2.txt")], dtype=object)}, buffer)
+    path = forge_payload(toy_model_path, tmp_path / "objects.tagger", buffer.getvalue())
+    with pytest.raises(UnsafeModelError, match="array of Python objects"):
+        ArticleTagger.load(path)
+    assert not (tmp_path / "m2.txt").exists()
+
+
+def test_cli_refuses_an_unsafe_model_with_exit_code_3(toy_model_path, tmp_path, capsys):
+    import pickle
+
+    from classifier.cli import main
+
+    marker = tmp_path / "marker.txt"
+    path = forge_payload(
+        toy_model_path, tmp_path / "evil.tagger", pickle.dumps(WritesMarker(marker))
+    )
+    feed = tmp_path / "in.jsonl"
+    feed.write_text('{"text": "oil"}\n')
+    assert main(["tag", str(feed), "--model", str(path)]) == 3
+    assert "refused to load" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_skops_round_trip_with_no_trusted_types(toy_tagger, tmp_path):
+    pytest.importorskip("skops")
+    from classifier.persistence import SKOPS_TRUSTED_TYPES
+
+    path = toy_tagger.save_skops(tmp_path / "toy.skops")
+    loaded = ArticleTagger.load(path)
+    assert SKOPS_TRUSTED_TYPES == ()
+    assert list(loaded.tag_many(TOY_TEXTS)) == list(toy_tagger.tag_many(TOY_TEXTS))
+    assert loaded.manifest_["payload"]["name"] == "skops"
+
+
+def test_skops_file_with_untrusted_types_is_refused(tmp_path):
+    skops_io = pytest.importorskip("skops.io")
+    import datetime
+
+    path = tmp_path / "odd.skops"
+    skops_io.dump({"manifest": "{}", "state": {"when": datetime.timedelta(days=1)}}, path)
+    with pytest.raises(UnsafeModelError, match="types a classifier model never contains"):
+        ArticleTagger.load(path)

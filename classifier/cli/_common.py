@@ -37,13 +37,20 @@ def add_model_options(parser: argparse.ArgumentParser, *, required: bool = False
         action="store_true",
         help="load a model written by another model format or library version anyway",
     )
+    parser.add_argument(
+        "--trust",
+        action="store_true",
+        help="unpickle the model without the safety allow-list (only for files you produced)",
+    )
 
 
 def load_tagger(args: argparse.Namespace) -> ArticleTagger:
     path = Path(args.model) if args.model else default_model_path()
     if not path.exists():
         raise CommandError(f"{path}: no such model file; check --model", EXIT_MODEL)
-    return ArticleTagger.load(path, allow_version_mismatch=args.allow_version_mismatch)
+    return ArticleTagger.load(
+        path, allow_version_mismatch=args.allow_version_mismatch, trust=args.trust
+    )
 
 
 def parse_threshold(values: list[str] | None) -> Any:
