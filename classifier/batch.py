@@ -54,10 +54,10 @@ def tag_records(
             pending.append(chunk)
             yield [r.text for r in chunk if r.error is None]
 
-    for proba in (scorer or tagger).score_batches(valid_texts()):
+    for scores in (scorer or tagger).score_batches(valid_texts()):
         chunk = pending.popleft()
         valid_ids = [r.id for r in chunk if r.error is None]
-        results = tagger._results(valid_ids, proba, thresholds, top_k)
+        results = tagger._results(valid_ids, scores, thresholds, top_k)
         for record in chunk:
             if record.error is not None:
                 yield record, error_record(record)

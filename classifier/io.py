@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ _EXTENSIONS = {
     ".tsv": "csv",
 }
 STDIN = "-"
+# A record longer than this is reported as an error (its bytes are skipped, not held in memory).
+MAX_RECORD_BYTES = 10_000_000
+# Stands for an over-long physical line in the CSV stream, so the row becomes an error record.
+_OVERSIZE_MARK = f"__classifier_oversize_line_{uuid.uuid4().hex}__"
 # Lone surrogates are what undecodable bytes become under "surrogateescape".
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -81,12 +86,12 @@ def _decode(raw: bytes) -> str:
 
 
 def _text_problem(text: str) -> RecordError | None:
+    if "\x00" in text:
+        return RecordError("binary", "the text contains NUL bytes; this looks like a binary file")
     if _UNDECODABLE.search(text):
         return RecordError(
             "invalid_utf8", "the text is not valid UTF-8; re-encode the input as UTF-8"
         )
-    if "\x00" in text:
-        return RecordError("binary", "the text contains NUL bytes; this looks like a binary file")
     if not text.strip():
         return RecordError("empty_text", "the text is empty; nothing to tag")
     return None
@@ -119,30 +124,50 @@ def _open_binary(source: str) -> IO[bytes]:
         ) from None
 
 
-def _raw_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Numbered raw lines, without a leading byte-order mark."""
-    for number, raw in enumerate(stream, start=1):
+def _raw_lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """Numbered raw lines, without a leading byte-order mark; ``None`` for a line longer than
+    ``limit`` bytes, whose bytes are read past in chunks rather than held in memory."""
+    number = 0
+    while raw := stream.readline(limit + 1):
+        number += 1
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
-        yield number, raw
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield number, None
+        else:
+            yield number, raw
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, str]]:
-    for number, raw in _raw_lines(stream):
-        yield number, _decode(raw).rstrip("\r\n")
+def _too_large(limit: int, what: str = "line") -> RecordError:
+    return RecordError(
+        "record_too_large",
+        f"the {what} is over the {limit:,}-byte limit (--max-record-bytes); it was skipped",
+    )
 
 
-def _read_text_file(source: str) -> Iterator[Record]:
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[int, str | None]]:
+    for number, raw in _raw_lines(stream, limit):
+        yield number, None if raw is None else _decode(raw).rstrip("\r\n")
+
+
+def _read_text_file(source: str, limit: int) -> Iterator[Record]:
     with _open_binary(source) as stream:
-        raw = stream.read()
+        raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        yield Record(source, None, source, None, _too_large(limit, "file"))
+        return
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     yield _make(source, _decode(raw).replace("\r\n", "\n"), source, None)
 
 
-def _read_lines(stream: IO[bytes], source: str) -> Iterator[Record]:
-    for number, line in _lines(stream):
-        if line.strip():
+def _read_lines(stream: IO[bytes], source: str, limit: int) -> Iterator[Record]:
+    for number, line in _lines(stream, limit):
+        if line is None:
+            yield Record(_default_id(source, number), None, source, number, _too_large(limit))
+        elif line.strip():
             yield _make(_default_id(source, number), line, source, number)
 
 
@@ -151,12 +176,15 @@ def _join_fields(values: Sequence[Any]) -> str:
 
 
 def _read_jsonl(
-    stream: IO[bytes], source: str, text_fields: Sequence[str], id_field: str
+    stream: IO[bytes], source: str, text_fields: Sequence[str], id_field: str, limit: int
 ) -> Iterator[Record]:
-    for number, line in _lines(stream):
+    for number, line in _lines(stream, limit):
+        fallback_id = _default_id(source, number)
+        if line is None:
+            yield Record(fallback_id, None, source, number, _too_large(limit))
+            continue
         if not line.strip():
             continue
-        fallback_id = _default_id(source, number)
         if _UNDECODABLE.search(line):
             yield Record(fallback_id, None, source, number, _text_problem(line))
             continue
@@ -215,7 +243,8 @@ def _read_jsonl(
                 ),
             )
             continue
-        yield _make(record_id, _join_fields(values), source, number)
+        # A NUL escaped inside JSON ("\u0000") is a stray character, not a sign of binary data.
+        yield _make(record_id, _join_fields(values).replace("\x00", ""), source, number)
 
 
 def _csv_header_error(
@@ -228,11 +257,16 @@ def _csv_header_error(
 
 
 def _read_csv(
-    stream: IO[bytes], source: str, text_fields: Sequence[str], id_field: str
+    stream: IO[bytes], source: str, text_fields: Sequence[str], id_field: str, limit: int
 ) -> Iterator[Record]:
     delimiter = "\t" if source.lower().endswith(".tsv") else ","
-    text = (_decode(raw) for _, raw in _raw_lines(stream))
-    reader = csv.reader(text, delimiter=delimiter)
+    text = (
+        _OVERSIZE_MARK + "\n" if raw is None else _decode(raw)
+        for _, raw in _raw_lines(stream, limit)
+    )
+    # strict: a stray or unterminated quote is an error record, not a row silently glued to the
+    # rows after it.
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -262,6 +296,9 @@ def _read_csv(
             continue
         line, start_line = start_line, reader.line_num + 1
         if not row:
+            continue
+        if _OVERSIZE_MARK in row:
+            yield Record(_default_id(source, line), None, source, line, _too_large(limit))
             continue
         record_id = row[id_column] if id_column is not None and id_column < len(row) else None
         record_id = record_id or _default_id(source, line)
@@ -303,6 +340,7 @@ def read_records(
     format: str = "auto",
     text_fields: Sequence[str] = ("text",),
     id_field: str = "id",
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> Iterator[Record]:
     """Stream the records of ``inputs`` in order.
 
@@ -319,6 +357,9 @@ def read_records(
     id_field : str, default="id"
         JSON field or CSV column holding the id; without it, ids are ``path:line`` (or the file
         path for one-article files, the line number for standard input).
+    max_record_bytes : int, default=10_000_000
+        A line or file longer than this becomes a ``record_too_large`` error record; it is read
+        past in chunks, so memory stays bounded whatever the input.
 
     Raises
     ------
@@ -341,13 +382,13 @@ def read_records(
         source = str(item)
         if source != STDIN and Path(source).is_dir():
             for path in _walk(Path(source)):
-                yield from _read_one(str(path), format, text_fields, id_field)
+                yield from _read_one(str(path), format, text_fields, id_field, max_record_bytes)
         else:
-            yield from _read_one(source, format, text_fields, id_field)
+            yield from _read_one(source, format, text_fields, id_field, max_record_bytes)
 
 
 def _read_one(
-    source: str, format: str, text_fields: Sequence[str], id_field: str
+    source: str, format: str, text_fields: Sequence[str], id_field: str, limit: int
 ) -> Iterator[Record]:
     if source == STDIN:
         kind = _sniff_stdin() if format == "auto" else format
@@ -357,18 +398,22 @@ def _read_one(
             raise InputFormatError(f"{source}: no such file or directory; check the path")
     if kind == "text":
         if source == STDIN:
-            yield _make(1, _decode(sys.stdin.buffer.read()), source, 1)
+            raw = sys.stdin.buffer.read(limit + 1)
+            if len(raw) > limit:
+                yield Record(1, None, source, 1, _too_large(limit, "input"))
+            else:
+                yield _make(1, _decode(raw), source, 1)
         else:
-            yield from _read_text_file(source)
+            yield from _read_text_file(source, limit)
         return
     stream = _open_binary(source)
     try:
         if kind == "lines":
-            yield from _read_lines(stream, source)
+            yield from _read_lines(stream, source, limit)
         elif kind == "jsonl":
-            yield from _read_jsonl(stream, source, text_fields, id_field)
+            yield from _read_jsonl(stream, source, text_fields, id_field, limit)
         else:
-            yield from _read_csv(stream, source, text_fields, id_field)
+            yield from _read_csv(stream, source, text_fields, id_field, limit)
     finally:
         if source != STDIN:
             stream.close()
@@ -403,18 +448,25 @@ class CsvWriter:
     """Writes a CSV table: id, one column per facet (labels joined by ``;``), one score column
     per label (``facet.label``), and the error code and message of records that failed."""
 
-    def __init__(self, stream: IO[str], facets: Sequence[tuple[str, Sequence[str]]]) -> None:
+    def __init__(
+        self,
+        stream: IO[str],
+        facets: Sequence[tuple[str, Sequence[str]]],
+        *,
+        header: bool = True,
+    ) -> None:
         self.facets = facets
         self.writer = csv.writer(stream, lineterminator="\n")
-        self.writer.writerow(
-            [
-                "id",
-                *(f for f, _ in facets),
-                *(f"{f}.{label}" for f, labels in facets for label in labels),
-                "error_code",
-                "error_message",
-            ]
-        )
+        if header:
+            self.writer.writerow(
+                [
+                    "id",
+                    *(f for f, _ in facets),
+                    *(f"{f}.{label}" for f, labels in facets for label in labels),
+                    "error_code",
+                    "error_message",
+                ]
+            )
 
     def write(self, record: dict[str, Any]) -> None:
         error = record.get("error")
@@ -441,3 +493,81 @@ def write_records(records: Iterable[dict[str, Any]], writer: JsonlWriter | CsvWr
         writer.write(record)
         n += 1
     return n
+
+
+class ResumableOutput:
+    """Output files written under temporary names, renamed into place when the run completes.
+
+    ``path`` is written as ``.NAME.partial`` beside it; :meth:`checkpoint` records in
+    ``.NAME.resume.json`` how many input records are done and how many bytes of each file hold
+    them, so a run that is interrupted (a signal, a crash) leaves the final name untouched and can
+    be resumed: with ``resume=True`` the partial files are cut back to the last checkpoint and
+    :attr:`records_done` input records are to be skipped. Running to the end and resuming give
+    byte-identical files.
+
+    Parameters
+    ----------
+    path : str or Path
+        The main output file.
+    extra : dict of str to Path, optional
+        Further files written alongside (e.g. an errors file), checkpointed with the main one.
+    resume : bool, default=False
+        Continue from the checkpoint of an earlier, interrupted run, if there is one.
+    """
+
+    def __init__(
+        self, path: str | Path, *, extra: dict[str, Path] | None = None, resume: bool = False
+    ) -> None:
+        self.path = Path(path)
+        self.state_path = self.path.with_name(f".{self.path.name}.resume.json")
+        self.targets = {"output": self.path, **(extra or {})}
+        self.partials = {k: p.with_name(f".{p.name}.partial") for k, p in self.targets.items()}
+        self.records_done = 0
+        offsets: dict[str, int] = {}
+        if resume and self.state_path.exists():
+            state = json.loads(self.state_path.read_text())
+            if state.get("files", {}).keys() == self.targets.keys() and all(
+                self.partials[k].exists() for k in self.targets
+            ):
+                self.records_done = int(state["records"])
+                offsets = state["files"]
+        self.streams: dict[str, IO[str]] = {}
+        for key, partial in self.partials.items():
+            if key in offsets:
+                with partial.open("r+b") as handle:
+                    handle.truncate(offsets[key])
+                self.streams[key] = partial.open("a", encoding="utf-8", newline="")
+            else:
+                self.streams[key] = partial.open("w", encoding="utf-8", newline="")
+
+    @property
+    def resumed(self) -> bool:
+        """True when this run continues an earlier one."""
+        return self.records_done > 0
+
+    def checkpoint(self, records_done: int) -> None:
+        """Record that ``records_done`` input records are completely written."""
+        sizes = {}
+        for key, stream in self.streams.items():
+            stream.flush()
+            sizes[key] = stream.tell()
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"records": records_done, "files": sizes}))
+        os.replace(tmp, self.state_path)
+
+    def commit(self) -> None:
+        """Close and move every file into place; the run is complete."""
+        for stream in self.streams.values():
+            stream.close()
+        for key, partial in self.partials.items():
+            os.replace(partial, self.targets[key])
+        self.state_path.unlink(missing_ok=True)
+
+    def abandon(self, *, keep: bool) -> None:
+        """Close without moving into place; ``keep`` the partial files to resume them later."""
+        for stream in self.streams.values():
+            stream.close()
+        if not keep:
+            for partial in self.partials.values():
+                partial.unlink(missing_ok=True)
+            self.state_path.unlink(missing_ok=True)

@@ -35,6 +35,8 @@ __all__ = ["ArticleTagger", "Thresholds"]
 
 # A threshold override: one cut-off for every label, or per label ("label" or "facet.label").
 Thresholds = float | Mapping[str, float] | None
+# What scoring a batch gives: probabilities (n_texts, n_labels), tokens and known tokens per text.
+Scores = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 _LOSSES = ("squared_hinge", "logistic")
 # Bias of a label that never occurs in training: its probability is ~1e-13, never assigned.
@@ -319,14 +321,19 @@ class ArticleTagger(ParamsMixin):
         A text in which no term of the model's vocabulary occurs gets -30 for every label (a
         probability of about 1e-13): it is out of the model's reach and gets no label.
         """
+        return self._score(texts)[0]
+
+    def _score(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log-odds of every label, and per text the number of tokens and of known tokens."""
         self._check_fitted()
         docs = check_documents(texts, name="texts")
         order = self._column_order()
         if order is None:
-            X = self.vectorizer_._transform(docs)[0]
-            return _linear_scores(X, self.coef_, self.intercept_)
-        X = self.vectorizer_._transform(docs, order)[0]
-        return _linear_scores(X, self.__dict__["_ordered_coef"][1], self.intercept_)
+            X, n_tokens, n_known = self.vectorizer_._transform(docs)
+            return _linear_scores(X, self.coef_, self.intercept_), n_tokens, n_known
+        X, n_tokens, n_known = self.vectorizer_._transform(docs, order)
+        weights = self.__dict__["_ordered_coef"][1]
+        return _linear_scores(X, weights, self.intercept_), n_tokens, n_known
 
     def _column_order(self) -> np.ndarray | None:
         """Columns ordered by document frequency (ascending idf) for the native path: the weight
@@ -480,12 +487,14 @@ class ArticleTagger(ParamsMixin):
         batches = self._batches(texts, ids, top_k, batch_size)
         return _ResultStream(self, scorer, batches, self._thresholds(threshold), top_k)
 
-    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[np.ndarray]:
-        """Stacked probabilities of each batch of texts, in order (see
-        :meth:`predict_proba_stacked`); :class:`~classifier.parallel.TaggerPool` has the same
-        method, run by worker processes."""
+    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[Scores]:
+        """For each batch of texts, in order: the stacked probabilities (see
+        :meth:`predict_proba_stacked`) and, per text, the number of word tokens and of tokens the
+        model knows. :class:`~classifier.parallel.TaggerPool` has the same method, run by worker
+        processes."""
         for batch in batches:
-            yield self.predict_proba_stacked(batch)
+            log_odds, n_tokens, n_known = self._score(batch)
+            yield _sigmoid(log_odds), n_tokens, n_known
 
     def pool(self, n_jobs: int = 2) -> TaggerPool:
         """Worker processes that tag with this model: ``with tagger.pool(2) as p: p.tag_many(...)``.
@@ -530,8 +539,9 @@ class ArticleTagger(ParamsMixin):
         return _sigmoid(self.decision_function(texts))
 
     def _results(
-        self, ids: list[Any], proba: np.ndarray, thresholds: np.ndarray, top_k: int | None
+        self, ids: list[Any], scores: Scores, thresholds: np.ndarray, top_k: int | None
     ) -> Iterator[TagResult]:
+        proba, n_tokens, n_known = scores
         facets = self.taxonomy_.facets
         layout = [
             (f.name, f.labels, c.start, c.stop)
@@ -550,14 +560,17 @@ class ArticleTagger(ParamsMixin):
                 per_facet = assigned[row] = {name: [] for name, _, _, _ in layout}
             per_facet[column_facet[column]].append(column_label[column])
         nothing = {name: () for name, _, _, _ in layout}
+        coverage = zip(n_tokens.tolist(), n_known.tolist())
         # Rows stay numpy views until a caller reads the scores: most callers want labels only.
-        for row, (doc_id, scores) in enumerate(zip(ids, proba)):
+        for row, (doc_id, probabilities, (tokens, known)) in enumerate(zip(ids, proba, coverage)):
             per_facet = assigned.get(row)
             if per_facet is None:
                 labels = nothing.copy()
             else:
                 labels = {name: tuple(found[:top_k]) for name, found in per_facet.items()}
-            yield TagResult(doc_id, labels, row=scores, layout=layout)
+            yield TagResult(
+                doc_id, labels, row=probabilities, layout=layout, tokens=tokens, known=known
+            )
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path, *, evaluation: Mapping[str, Any] | None = None) -> Path:
@@ -625,8 +638,8 @@ class _ResultStream:
                 pending.append(batch_ids)
                 yield batch
 
-        for proba in self.scorer.score_batches(texts_only()):
-            yield from self.tagger._results(pending.popleft(), proba, self.thresholds, self.top_k)
+        for scores in self.scorer.score_batches(texts_only()):
+            yield from self.tagger._results(pending.popleft(), scores, self.thresholds, self.top_k)
 
 
 def _linear_scores(X: Any, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -15,10 +15,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
-    from .model import ArticleTagger, Thresholds
+    from .model import ArticleTagger, Scores, Thresholds
     from .result import TagResult
 
 __all__ = ["TaggerPool"]
@@ -33,8 +31,8 @@ def _start_worker(model: bytes) -> None:
     _worker_tagger = loads_model(model, source="<model sent to worker>")
 
 
-def _score(texts: list[str]) -> np.ndarray:
-    return _worker_tagger.predict_proba_stacked(texts)
+def _score(texts: list[str]) -> Scores:
+    return next(_worker_tagger.score_batches([texts]))
 
 
 class TaggerPool:
@@ -84,8 +82,8 @@ class TaggerPool:
         """As :meth:`ArticleTagger.tag_many`, with the scoring spread over the workers."""
         return self.tagger._tag_stream(self, texts, ids, threshold, top_k, batch_size)
 
-    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[np.ndarray]:
-        """Stacked probabilities of each batch, in order, computed by the workers; at most
+    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[Scores]:
+        """As :meth:`ArticleTagger.score_batches`, computed by the workers; at most
         ``2 * n_jobs`` batches are in flight."""
         batches = iter(batches)
         submit = self._pool.apply_async

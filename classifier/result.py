@@ -25,6 +25,9 @@ class TagResult:
         Per facet, the probability of every label of the schema.
     extra : dict
         Further per-article fields carried into :meth:`to_dict` (empty by default).
+    tokens, known : int or None
+        How many word tokens the text has, and how many of them the model knows (occur in its
+        vocabulary). See :attr:`coverage` and :attr:`no_known_terms`.
 
     Examples
     --------
@@ -37,7 +40,7 @@ class TagResult:
 
     # A plain slotted class: millions are created per run. The per-label score dictionaries are
     # built on first access from the row of probabilities, since many callers read labels only.
-    __slots__ = ("_layout", "_row", "_scores", "extra", "id", "labels")
+    __slots__ = ("_layout", "_row", "_scores", "extra", "id", "known", "labels", "tokens")
 
     def __init__(
         self,
@@ -48,6 +51,8 @@ class TagResult:
         *,
         row: Any = None,
         layout: Sequence[tuple[str, Sequence[str], int, int]] | None = None,
+        tokens: int | None = None,
+        known: int | None = None,
     ) -> None:
         if scores is None and (row is None or layout is None):
             raise TypeError("TagResult needs scores, or a row of probabilities and its layout")
@@ -57,6 +62,21 @@ class TagResult:
         self._scores = scores
         self._row = row
         self._layout = layout
+        self.tokens = tokens
+        self.known = known
+
+    @property
+    def coverage(self) -> float | None:
+        """Share of the text's word tokens that the model knows (None when not measured)."""
+        if self.tokens is None or self.known is None:
+            return None
+        return self.known / self.tokens if self.tokens else 0.0
+
+    @property
+    def no_known_terms(self) -> bool:
+        """True when the model saw no word it knows: the text is out of its reach (another
+        language or script, or no words at all), and it gets no label."""
+        return self.known == 0
 
     @property
     def scores(self) -> Mapping[str, Mapping[str, float]]:
@@ -72,11 +92,13 @@ class TagResult:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TagResult):
             return NotImplemented
-        return (self.id, self.labels, self.scores, self.extra) == (
+        return (self.id, self.labels, self.scores, self.extra, self.tokens, self.known) == (
             other.id,
             other.labels,
             other.scores,
             other.extra,
+            other.tokens,
+            other.known,
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -104,6 +126,13 @@ class TagResult:
             }
             for facet, label_scores in self.scores.items()
         }
+        if self.tokens is not None:
+            share = self.coverage
+            record["coverage"] = {
+                "tokens": self.tokens,
+                "known_share": round(share, 4) if decimals is not None else share,
+                "no_known_terms": self.no_known_terms,
+            }
         record.update(self.extra)
         return record
 

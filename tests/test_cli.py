@@ -32,7 +32,8 @@ def test_tag_jsonl_writes_one_record_per_input_in_order(capsys, tmp_path, toy_mo
         toy_model_path, TOY_TEXTS, [f"n{i}" for i in range(len(TOY_TEXTS))]
     )
     first = json.loads(out.splitlines()[0])
-    assert list(first) == ["id", "topics", "scores"]
+    assert list(first) == ["id", "topics", "scores", "coverage"]
+    assert set(first["coverage"]) == {"tokens", "known_share", "no_known_terms"}
 
 
 def test_tag_error_records_keep_the_count_and_exit_1(capsys, tmp_path, toy_model_path):

@@ -127,7 +127,13 @@ def test_multiple_facets_share_one_vectorization():
     )
     assert tagger.coef_.shape[1] == 5
     assert tagger.labels_[3:] == [("tone", "down"), ("tone", "up")]
-    assert set(tagger.tag("crude oil rallies").to_dict()) == {"id", "topics", "tone", "scores"}
+    assert set(tagger.tag("crude oil rallies").to_dict()) == {
+        "id",
+        "topics",
+        "tone",
+        "scores",
+        "coverage",
+    }
 
 
 def test_worker_processes_give_the_same_results(toy_tagger):
@@ -139,3 +145,12 @@ def test_worker_processes_give_the_same_results(toy_tagger):
         assert list(pool.tag_many(texts[:1])) == expected[:1]
     with pytest.raises(ValueError, match="n_jobs"):
         toy_tagger.pool(n_jobs=0)
+
+
+def test_coverage_signals_text_out_of_reach(toy_tagger):
+    known = toy_tagger.tag("crude oil and zebras")
+    assert known.tokens == 4 and 0 < known.coverage < 1 and not known.no_known_terms
+    for text in ["原油价格上涨", "석유 가격", "ارتفاع أسعار النفط", "", "!!! ???"]:
+        result = toy_tagger.tag(text)
+        assert result.no_known_terms and result.is_empty, text
+        assert result.to_dict()["coverage"]["no_known_terms"] is True

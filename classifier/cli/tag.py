@@ -5,16 +5,27 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..batch import tag_records
-from ..io import FORMATS, CsvWriter, JsonlWriter, Record, read_records
+from ..io import (
+    FORMATS,
+    MAX_RECORD_BYTES,
+    CsvWriter,
+    JsonlWriter,
+    Record,
+    ResumableOutput,
+    read_records,
+)
 from ..model import ArticleTagger
 from ._common import (
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_RECORD_ERRORS,
     CommandError,
@@ -119,32 +130,36 @@ def register(subparsers: Any) -> None:
         "(default, so output and input line up), skip it, or stop",
     )
     parser.add_argument(
+        "--errors",
+        metavar="FILE",
+        help="also write every error record (with file, line and reason) to this JSON Lines file; "
+        "with --on-error skip, this is where the skipped records go",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run with the same -o FILE from its last checkpoint "
+        "(the result is byte-identical to an uninterrupted run)",
+    )
+    parser.add_argument(
+        "--max-record-bytes",
+        type=int,
+        default=MAX_RECORD_BYTES,
+        metavar="N",
+        help=f"longer lines or files become error records (default: {MAX_RECORD_BYTES:,})",
+    )
+    parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar or summary on standard error"
     )
     parser.set_defaults(run=run)
 
 
-@contextlib.contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output, or a file written under a temporary name and renamed when complete."""
-    if path is None or path == "-":
-        yield sys.stdout
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise CommandError(f"--output {path}: is a directory; give a file name")
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        handle = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise CommandError(f"--output {path}: cannot write ({exc.strerror})") from None
-    try:
-        with handle:
-            yield handle
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+class _TerminationError(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the run stops at a clean point."""
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise _TerminationError
 
 
 @contextlib.contextmanager
@@ -167,61 +182,125 @@ def _progress(records: Iterator[tuple[Record, dict]], quiet: bool) -> Iterator[t
         yield from bar
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.top_k is not None and args.top_k < 1:
-        raise CommandError(f"--top-k must be at least 1; got {args.top_k}")
-    if args.batch_size < 1:
-        raise CommandError(f"--batch-size must be at least 1; got {args.batch_size}")
-    if args.jobs < 1:
-        raise CommandError(f"--jobs must be at least 1; got {args.jobs}")
+def _check_arguments(args: argparse.Namespace) -> list[str]:
+    for name in ("top_k", "batch_size", "jobs", "max_record_bytes"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CommandError(f"--{name.replace('_', '-')} must be at least 1; got {value}")
+    if args.resume and (args.output is None or args.output == "-"):
+        raise CommandError("--resume needs -o FILE: standard output cannot be resumed")
+    for option in ("output", "errors"):
+        value = getattr(args, option)
+        if value and value != "-" and Path(value).is_dir():
+            raise CommandError(f"--{option} {value}: is a directory; give a file name")
     inputs = args.inputs or ["-"]
     if inputs == ["-"] and sys.stdin.isatty():
         raise CommandError("no input: give files or directories, or pipe articles into '-'")
     for item in inputs:
         if item != "-" and not os.path.exists(item):
             raise CommandError(f"{item}: no such file or directory; check the path")
+    return inputs
+
+
+def run(args: argparse.Namespace) -> int:
+    inputs = _check_arguments(args)
     threshold = parse_threshold(args.threshold)
     tagger = load_tagger(args)
     try:
         tagger._thresholds(threshold)
     except ValueError as exc:
         raise CommandError(f"--threshold: {exc}") from None
-
     output_format = args.output_format or (
         "csv" if args.output and args.output.lower().endswith(".csv") else "jsonl"
     )
-    records = read_records(
-        inputs, format=args.format, text_fields=args.text_fields or ["text"], id_field=args.id_field
+    to_file = args.output is not None and args.output != "-"
+    try:
+        files = (
+            ResumableOutput(
+                args.output,
+                extra={"errors": Path(args.errors)} if args.errors else None,
+                resume=args.resume,
+            )
+            if to_file
+            else None
+        )
+        errors_stream = (
+            files.streams["errors"]
+            if files and args.errors
+            else (open(args.errors, "w", encoding="utf-8") if args.errors else None)  # noqa: SIM115
+        )
+    except OSError as exc:
+        raise CommandError(f"cannot write the output ({exc.strerror}: {exc.filename})") from None
+    stream = files.streams["output"] if files else sys.stdout
+    done = files.records_done if files else 0
+    records = islice(
+        read_records(
+            inputs,
+            format=args.format,
+            text_fields=args.text_fields or ["text"],
+            id_field=args.id_field,
+            max_record_bytes=args.max_record_bytes,
+        ),
+        done,
+        None,
     )
+    if output_format == "csv":
+        writer: JsonlWriter | CsvWriter = CsvWriter(
+            stream, [(f.name, f.labels) for f in tagger.taxonomy_.facets], header=done == 0
+        )
+    else:
+        writer = JsonlWriter(stream)
+    error_writer = JsonlWriter(errors_stream) if errors_stream else None
+    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupted)
     started = time.perf_counter()
     n_records = n_errors = 0
     first_error = None
-    with _output(args.output) as stream, _scorer(tagger, args.jobs) as scorer:
-        if output_format == "csv":
-            facets = [(f.name, f.labels) for f in tagger.taxonomy_.facets]
-            writer: JsonlWriter | CsvWriter = CsvWriter(stream, facets)
-        else:
-            writer = JsonlWriter(stream)
-        pairs = tag_records(
-            tagger,
-            records,
-            threshold=threshold,
-            top_k=args.top_k,
-            batch_size=args.batch_size,
-            scorer=scorer,
-        )
-        for record, output in _progress(pairs, args.quiet):
-            n_records += 1
-            if record.error is not None:
-                n_errors += 1
-                first_error = first_error or output["error"]["message"]
-                if args.on_error == "fail":
-                    raise CommandError(
-                        f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS
-                    )
-                if args.on_error == "skip":
-                    continue
-            writer.write(output)
+    finished = False
+    try:
+        with _scorer(tagger, args.jobs) as scorer:
+            pairs = tag_records(
+                tagger,
+                records,
+                threshold=threshold,
+                top_k=args.top_k,
+                batch_size=args.batch_size,
+                scorer=scorer,
+            )
+            for record, output in _progress(pairs, args.quiet):
+                n_records += 1
+                if record.error is not None:
+                    n_errors += 1
+                    first_error = first_error or output["error"]["message"]
+                    if error_writer:
+                        error_writer.write(output)
+                    if args.on_error == "fail":
+                        raise CommandError(
+                            f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS
+                        )
+                if record.error is None or args.on_error == "record":
+                    writer.write(output)
+                if files and n_records % args.batch_size == 0:
+                    files.checkpoint(done + n_records)
+        finished = True
+    except KeyboardInterrupt:  # SIGINT, or SIGTERM as _TerminationError
+        if files:
+            files.checkpoint(done + n_records)
+            print(
+                f"classifier tag: interrupted after {done + n_records} records; rerun the same "
+                "command with --resume to continue",
+                file=sys.stderr,
+            )
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        if files:
+            if finished:
+                files.commit()
+            else:
+                # Interrupted or crashed: keep the partial files and checkpoint for --resume.
+                files.abandon(keep=True)
+        elif errors_stream:
+            errors_stream.close()
     elapsed = time.perf_counter() - started
     if n_errors:
         print(
