@@ -401,7 +401,13 @@ class ArticleTagger(ParamsMixin):
 
     # ------------------------------------------------------------------ tagging
     def tag(
-        self, text: str, *, threshold: Thresholds = None, top_k: int | None = None, id: Any = None
+        self,
+        text: str,
+        *,
+        threshold: Thresholds = None,
+        top_k: int | None = None,
+        id: Any = None,
+        explain: bool = False,
     ) -> TagResult:
         """Tag one article.
 
@@ -415,6 +421,10 @@ class ArticleTagger(ParamsMixin):
             Keep at most this many labels per facet (the highest scores).
         id : object, optional
             Carried into the result.
+        explain : bool, default=False
+            Add ``extra["explanation"]``: for every assigned label, the terms that pushed its
+            score up most and the strongest evidence against (see
+            :func:`classifier.explain.explain`).
 
         Examples
         --------
@@ -425,7 +435,15 @@ class ArticleTagger(ParamsMixin):
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
-        return next(self.tag_many([text], ids=[id], threshold=threshold, top_k=top_k))
+        result = next(self.tag_many([text], ids=[id], threshold=threshold, top_k=top_k))
+        if explain:
+            from .explain import explain as explain_text
+
+            chosen = [
+                f"{facet}.{label}" for facet, labels in result.labels.items() for label in labels
+            ]
+            result.extra["explanation"] = explain_text(self, text, labels=chosen)
+        return result
 
     def tag_many(
         self,

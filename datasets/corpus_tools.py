@@ -3,6 +3,7 @@
     python datasets/corpus_tools.py check            # validate train/test, near-duplicates, counts
     python datasets/corpus_tools.py split SRC...     # (re)build train.jsonl/test.jsonl from drafts
     python datasets/corpus_tools.py counts           # the per-label table of datasets/README.md
+    python datasets/corpus_tools.py crossval         # 5-fold cross-validated scores, whole corpus
 
 ``check`` is what CI runs (tests/test_datasets.py): valid JSON, unique ids, only schema labels,
 no empty texts, and no near-duplicate across the train/test split (word 5-gram shingles,
@@ -192,6 +193,81 @@ def split(sources: Sequence[Path]) -> None:
     print(f"train {len(train)}, test {len(test)}; {related} articles in groups of related ones")
 
 
+def crossval(folds: int = 5, seed: int = 0) -> str:
+    """Markdown tables of per-label precision, recall and F1 (and micro/macro averages per
+    facet) of the default pipeline, cross-validated over the whole corpus."""
+    import numpy as np
+    from sklearn.model_selection import KFold
+
+    from classifier import ArticleTagger, default_taxonomy
+    from classifier.evaluation import evaluate_indicators
+
+    taxonomy = default_taxonomy()
+    records = read_jsonl(TRAIN)[0] + read_jsonl(TEST)[0]
+    truth = {f: [[] for _ in records] for f in FACETS}
+    predicted = {f: [[] for _ in records] for f in FACETS}
+    for train_idx, test_idx in KFold(folds, shuffle=True, random_state=seed).split(records):
+        tagger = ArticleTagger(taxonomy=taxonomy).fit(
+            [records[i]["text"] for i in train_idx],
+            {f: [records[i][f] for i in train_idx] for f in FACETS},
+        )
+        results = tagger.tag_many([records[i]["text"] for i in test_idx])
+        for i, result in zip(test_idx, results):
+            for f in FACETS:
+                truth[f][i] = records[i][f]
+                predicted[f][i] = list(result[f])
+
+    # Score the pooled out-of-fold predictions with the library's own evaluation.
+    def matrix(labels_by_facet: dict) -> np.ndarray:
+        blocks = []
+        for facet in taxonomy.facets:
+            index = {label: j for j, label in enumerate(facet.labels)}
+            block = np.zeros((len(records), len(index)), dtype=bool)
+            for i, row in enumerate(labels_by_facet[facet.name]):
+                block[i, [index[label] for label in row]] = True
+            blocks.append(block)
+        return np.hstack(blocks)
+
+    truth_matrix, predicted_matrix = matrix(truth), matrix(predicted)
+    report = evaluate_indicators(taxonomy, truth_matrix, predicted_matrix)
+    out_of_domain = ~truth_matrix.any(axis=1)
+    report["out_of_domain"] = {
+        "n_documents": int(out_of_domain.sum()),
+        "share_given_a_label": float(predicted_matrix[out_of_domain].any(axis=1).mean()),
+    }
+    return scores_markdown(report)
+
+
+def scores_markdown(report: dict) -> str:
+    """Markdown of an evaluation report: one table per facet, then the out-of-domain line."""
+    lines = []
+    for facet in FACETS:
+        scores = report[facet]
+        lines += [
+            f"**{facet}**",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for label, m in scores["labels"].items():
+            lines.append(
+                f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | "
+                f"{m['f1']:.3f} | {m['support']} |"
+            )
+        for avg in ("micro", "macro"):
+            m = scores[avg]
+            lines.append(
+                f"| *{avg} average* | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | |"
+            )
+        lines.append("")
+    ood = report["out_of_domain"]
+    lines.append(
+        f"Out-of-domain articles given any label: {ood['share_given_a_label']:.1%} "
+        f"of {ood['n_documents']}."
+    )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,9 +275,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_split = sub.add_parser("split", help="build train/test from draft JSONL files")
     p_split.add_argument("sources", nargs="+", type=Path)
     sub.add_parser("counts", help="print the per-label counts table")
+    sub.add_parser("crossval", help="5-fold cross-validated scores over the whole corpus")
+    sub.add_parser("test-scores", help="scores of the shipped default model on the test split")
     args = parser.parse_args(argv)
     if args.command == "split":
         split(args.sources)
+        return 0
+    if args.command == "crossval":
+        print(crossval())
+        return 0
+    if args.command == "test-scores":
+        from classifier import ArticleTagger, evaluate, read_corpus
+
+        test = read_corpus(TEST, facets=list(FACETS))
+        print(scores_markdown(evaluate(ArticleTagger.load(), test.texts, test.labels)))
         return 0
     if args.command == "counts":
         train, _ = read_jsonl(TRAIN)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ..persistence import default_model_path, read_manifest
+from ._common import CommandError
 
 HELP = "show a model's manifest: versions, schema, training data, thresholds, scores"
 
@@ -17,6 +18,14 @@ def register(subparsers: Any) -> None:
         "model", nargs="?", metavar="MODEL", help="model file (default: the shipped default model)"
     )
     parser.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+    parser.add_argument(
+        "--top-terms",
+        type=int,
+        nargs="?",
+        const=15,
+        metavar="N",
+        help="also list the N n-grams that most indicate each label (default N: 15; loads the model)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -34,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(manifest, indent=2))
         return 0
+    if args.top_terms is not None and args.top_terms < 1:
+        raise CommandError(f"--top-terms must be at least 1; got {args.top_terms}")
     versions = manifest.get("versions", {})
     training = manifest.get("training", {})
     taxonomy = manifest.get("taxonomy", {})
@@ -55,5 +66,19 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"  {'label':<28}{'threshold':>10}{'examples':>10}")
         for label, threshold in labels.items():
             lines.append(f"  {label:<28}{threshold:>10.3f}{counts.get(label, 0):>10}")
+    if args.top_terms:
+        lines += _top_terms_lines(args, path)
     print("\n".join(lines))
     return 0
+
+
+def _top_terms_lines(args: argparse.Namespace, path: Any) -> list[str]:
+    from ..explain import top_terms
+    from ..model import ArticleTagger
+
+    tagger = ArticleTagger.load(path, allow_version_mismatch=True)
+    lines = [f"\nmost indicative n-grams (top {args.top_terms}):"]
+    for facet, labels in top_terms(tagger, args.top_terms).items():
+        for label, terms in labels.items():
+            lines.append(f"  {facet}.{label}: " + ", ".join(f"{t} ({w:.2f})" for t, w in terms))
+    return lines

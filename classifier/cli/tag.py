@@ -130,6 +130,11 @@ def register(subparsers: Any) -> None:
         "(default, so output and input line up), skip it, or stop",
     )
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="add, for every assigned label, the terms that pushed its score up and down",
+    )
+    parser.add_argument(
         "--errors",
         metavar="FILE",
         help="also write every error record (with file, line and reason) to this JSON Lines file; "
@@ -152,6 +157,13 @@ def register(subparsers: Any) -> None:
         "--quiet", "-q", action="store_true", help="no progress bar or summary on standard error"
     )
     parser.set_defaults(run=run)
+
+
+def _explanation(tagger: ArticleTagger, text: str, output: dict) -> dict:
+    from ..explain import explain
+
+    chosen = [f"{f.name}.{label}" for f in tagger.taxonomy_.facets for label in output[f.name]]
+    return explain(tagger, text, labels=chosen) if chosen else {}
 
 
 class _TerminationError(KeyboardInterrupt):
@@ -277,6 +289,8 @@ def run(args: argparse.Namespace) -> int:
                         raise CommandError(
                             f"{first_error} (stopped: --on-error fail)", EXIT_RECORD_ERRORS
                         )
+                if args.explain and record.error is None:
+                    output["explanation"] = _explanation(tagger, record.text, output)
                 if record.error is None or args.on_error == "record":
                     writer.write(output)
                 if files and n_records % args.batch_size == 0:
