@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
         nargs="?",
         const=15,
         metavar="N",
-        help="also list the N n-grams that most indicate each label (default N: 15; loads the model)",
+        help="also list the N n-grams that most indicate each label (default N: 15)",
     )
     parser.set_defaults(run=run)
 
