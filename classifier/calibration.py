@@ -78,14 +78,17 @@ def best_threshold(
     positive: np.ndarray,
     *,
     min_precision: float | None = None,
+    min_recall: float | None = None,
     default: float = 0.5,
     fallback_f1: float = 0.2,
 ) -> float:
     """The probability cut-off of one label chosen on held-out predictions.
 
     Maximises F1 by default; with ``min_precision``, takes the lowest cut-off whose precision
-    reaches it (the highest recall at that precision). The cut-off sits halfway between the
-    chosen held-out score and the next lower one, so it does not hug a single training example.
+    reaches it (the highest recall at that precision); with ``min_recall``, the highest cut-off
+    whose recall reaches it (the best precision at that recall). The cut-off sits halfway
+    between the chosen held-out score and the next lower one, so it does not hug a single
+    training example.
 
     Returns ``default`` when the label has no positive example, or when even the best cut-off
     reaches a held-out F1 below ``fallback_f1``: a label with one or two examples would otherwise
@@ -110,6 +113,9 @@ def best_threshold(
     if min_precision is not None:
         ok = candidates[precision[candidates] >= min_precision]
         k = int(ok[-1]) if ok.size else int(candidates[0])
+    elif min_recall is not None:
+        ok = candidates[recall[candidates] >= min_recall]
+        k = int(ok[0]) if ok.size else int(candidates[-1])
     else:
         k = int(candidates[np.argmax(f1[candidates])])
     if f1[k] < fallback_f1:

@@ -64,6 +64,8 @@ class ArticleTagger(ParamsMixin):
         Number of folds of the training data used to calibrate scores and choose thresholds.
     min_precision : float or None, default=None
         Choose each threshold for this held-out precision instead of the best F1.
+    min_recall : float or None, default=None
+        Choose each threshold for this held-out recall instead of the best F1.
     random_state : int, default=0
         Seed of the folds and of the solvers: a fixed seed gives an identical model.
     n_jobs : int or None, default=None
@@ -105,6 +107,7 @@ class ArticleTagger(ParamsMixin):
         class_weight: str | None = None,
         cv: int = 5,
         min_precision: float | None = None,
+        min_recall: float | None = None,
         random_state: int = 0,
         n_jobs: int | None = None,
     ) -> None:
@@ -119,6 +122,7 @@ class ArticleTagger(ParamsMixin):
         self.class_weight = class_weight
         self.cv = cv
         self.min_precision = min_precision
+        self.min_recall = min_recall
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -136,8 +140,12 @@ class ArticleTagger(ParamsMixin):
             raise ValueError(f"class_weight must be 'balanced' or None; got {self.class_weight!r}")
         if not isinstance(self.cv, int) or isinstance(self.cv, bool) or self.cv < 2:
             raise ValueError(f"cv must be an int >= 2; got {self.cv!r}")
-        if self.min_precision is not None and not 0 < self.min_precision <= 1:
-            raise ValueError(f"min_precision must be in (0, 1] or None; got {self.min_precision!r}")
+        for name in ("min_precision", "min_recall"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value <= 1:
+                raise ValueError(f"{name} must be in (0, 1] or None; got {value!r}")
+        if self.min_precision is not None and self.min_recall is not None:
+            raise ValueError("set min_precision or min_recall, not both")
 
     def _new_vectorizer(self) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -233,7 +241,10 @@ class ArticleTagger(ParamsMixin):
                     slopes[j], offsets[j] = 1.0, 0.0
             held_out_proba[:, j] = _sigmoid(slopes[j] * held_out[:, j] + offsets[j])
             thresholds[j] = best_threshold(
-                held_out_proba[:, j], positive, min_precision=self.min_precision
+                held_out_proba[:, j],
+                positive,
+                min_precision=self.min_precision,
+                min_recall=self.min_recall,
             )
         absent = Y.sum(axis=0) == 0
         slopes[absent], offsets[absent] = 1.0, 0.0

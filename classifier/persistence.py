@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._version import __version__
+from .card import model_card
 from .exceptions import ModelFormatError, ModelVersionError, UnsafeModelError
 from .features import TfidfVectorizer
 from .taxonomy import Taxonomy
@@ -133,7 +134,7 @@ def _manifest(
     taxonomy: Taxonomy = tagger.taxonomy_
     params = {k: v for k, v in tagger.get_params(deep=False).items() if k != "taxonomy"}
     params["ngram_range"] = list(params["ngram_range"])
-    return {
+    manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "versions": _library_versions(),
@@ -151,6 +152,8 @@ def _manifest(
         },
         "evaluation": {"cross_validated": tagger.cv_scores_, "test": dict(evaluation or {})},
     }
+    manifest["card"] = model_card(manifest)
+    return manifest
 
 
 def dumps_model(tagger: Any, *, evaluation: Mapping[str, Any] | None = None) -> bytes:

@@ -18,6 +18,7 @@ def register(subparsers: Any) -> None:
         "model", nargs="?", metavar="MODEL", help="model file (default: the shipped default model)"
     )
     parser.add_argument("--json", action="store_true", help="print the whole manifest as JSON")
+    parser.add_argument("--card", action="store_true", help="print the model card (Markdown)")
     parser.add_argument(
         "--top-terms",
         type=int,
@@ -42,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
     manifest = read_manifest(path)
     if args.json:
         print(json.dumps(manifest, indent=2))
+        return 0
+    if args.card:
+        from ..card import model_card
+
+        print(manifest.get("card") or model_card(manifest))
         return 0
     if args.top_terms is not None and args.top_terms < 1:
         raise CommandError(f"--top-terms must be at least 1; got {args.top_terms}")

@@ -79,6 +79,11 @@ def register(subparsers: Any) -> None:
         type=float,
         help="choose thresholds for this held-out precision instead of best F1",
     )
+    model.add_argument(
+        "--min-recall",
+        type=float,
+        help="choose thresholds for this held-out recall instead of best F1",
+    )
     model.add_argument("--random-state", type=int, default=defaults.random_state)
     model.add_argument("--n-jobs", type=int, help="threads for fitting")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
@@ -105,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         class_weight=args.class_weight,
         cv=args.cv,
         min_precision=args.min_precision,
+        min_recall=args.min_recall,
         random_state=args.random_state,
         n_jobs=args.n_jobs,
     )
