@@ -128,3 +128,27 @@ def test_thresholds_for_a_precision_or_recall_goal():
         ArticleTagger(min_recall=0.9, min_precision=0.9, **kwargs).fit(
             TOY_TEXTS, {"topics": TOY_TOPICS}
         )
+
+
+def test_suggestions_are_uncertain_diverse_and_prefilled(
+    capsys, tmp_path, toy_model_path, toy_tagger
+):
+    from classifier.suggest import suggest
+
+    pool = [
+        "crude oil and wheat prices",
+        "crude oil and wheat prices",
+        "a poem about the sea",
+        "copper and oil",
+        "grain grain grain",
+    ]
+    picked = suggest(toy_tagger, pool, 3)
+    assert len(picked) == 3 and len({r["id"] for r in picked}) == 3
+    assert not {0, 1} <= {r["id"] for r in picked}  # the duplicate is not picked twice first
+    assert all("topics" in r and "suggested_because" in r for r in picked)
+    feed = write_jsonl(
+        tmp_path / "pool.jsonl", [{"id": f"p{i}", "text": t} for i, t in enumerate(pool)]
+    )
+    assert main(["suggest", str(feed), "-m", str(toy_model_path), "-n", "2"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 2 and all(r["id"].startswith("p") for r in rows)

@@ -1,4 +1,4 @@
-"""Command-line interface: ``classifier tag | train | evaluate | explain | info``.
+"""Command-line interface: ``classifier tag | train | evaluate | explain | info | suggest``.
 
 Each subcommand is a small module over the library. Exit codes: 0 success; 1 finished, but some
 records could not be tagged; 2 usage error (bad option, missing or unreadable input); 3 the model
@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..exceptions import InputFormatError, ModelFormatError, SchemaError
-from . import evaluate, explain, info, tag, train
+from . import evaluate, explain, info, suggest, tag, train
 from ._common import EXIT_INTERRUPTED, EXIT_MODEL, EXIT_USAGE, CommandError
 
 __all__ = ["main"]
 
-_COMMANDS = (tag, train, evaluate, explain, info)
+_COMMANDS = (tag, train, evaluate, explain, info, suggest)
 
 
 def build_parser() -> argparse.ArgumentParser:
