@@ -34,8 +34,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parent.parent
 REUTERS = REPO.parent / "shared" / "data" / "reuters21578"
 C_GRID = (0.25, 0.5, 1.0)
@@ -143,16 +141,16 @@ def measure_classifier(texts, truth, labels, model_dir: Path, repeat: int, worke
     from classifier import ArticleTagger
 
     tagger = ArticleTagger.load(model_dir / "classifier.tagger")
-    vectorizer = tagger.vectorizer_
-    matrix = vectorizer.transform(texts)
-    out = {"vectorize_seconds": best_time(lambda: vectorizer.transform(texts), repeat)}
+    from classifier.model import _linear_scores, _sigmoid
+
+    out = {"vectorize_seconds": best_time(lambda: tagger._vectorize(texts), repeat)}
+    matrix, n_tokens, n_known, weights = tagger._vectorize(texts)
     thresholds = tagger._thresholds(None)
     ids = list(range(len(texts)))
 
     def predict():
-        scores = np.asarray(matrix @ tagger.coef_) + tagger.intercept_
-        proba = 1 / (1 + np.exp(-np.clip(scores, -60, 60)))
-        return list(tagger._results(ids, proba, thresholds, None))
+        proba = _sigmoid(_linear_scores(matrix, weights, tagger.intercept_))
+        return list(tagger._results(ids, (proba, n_tokens, n_known), thresholds, None))
 
     out["predict_seconds"] = best_time(predict, repeat)
     if workers == 1:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from conftest import BATCH_SIZES, batch_of, record_throughput
 
@@ -12,7 +11,7 @@ def test_vectorize_classifier(benchmark, fitted, size):
     name, tagger, _, _, test = fitted
     texts = batch_of(test, size)
     benchmark.group = f"vectorize-{name}-{size}"
-    benchmark(tagger.vectorizer_.transform, texts)
+    benchmark(tagger._vectorize, texts)
     record_throughput(benchmark, texts)
 
 
@@ -28,16 +27,17 @@ def test_vectorize_sklearn(benchmark, fitted, size):
 @pytest.mark.parametrize("size", BATCH_SIZES)
 def test_predict_classifier(benchmark, fitted, size):
     """Scores of every label of every facet from one stacked product, thresholds, results."""
+    from classifier.model import _linear_scores, _sigmoid
+
     name, tagger, _, _, test = fitted
     texts = batch_of(test, size)
-    matrix = tagger.vectorizer_.transform(texts)
+    matrix, n_tokens, n_known, weights = tagger._vectorize(texts)
     thresholds = tagger._thresholds(None)
     ids = list(range(size))
 
     def predict():
-        scores = np.asarray(matrix @ tagger.coef_) + tagger.intercept_
-        proba = 1.0 / (1.0 + np.exp(-np.clip(scores, -60, 60)))
-        return list(tagger._results(ids, proba, thresholds, None))
+        proba = _sigmoid(_linear_scores(matrix, weights, tagger.intercept_))
+        return list(tagger._results(ids, (proba, n_tokens, n_known), thresholds, None))
 
     benchmark.group = f"predict-{name}-{size}"
     benchmark(predict)

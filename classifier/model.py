@@ -336,15 +336,17 @@ class ArticleTagger(ParamsMixin):
 
     def _score(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Log-odds of every label, and per text the number of tokens and of known tokens."""
+        X, n_tokens, n_known, weights = self._vectorize(check_documents(texts, name="texts"))
+        return _linear_scores(X, weights, self.intercept_), n_tokens, n_known
+
+    def _vectorize(self, docs: list[str]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+        """The feature matrix of checked documents, their coverage, and the weight matrix whose
+        rows match its columns (frequency-ordered on the native path)."""
         self._check_fitted()
-        docs = check_documents(texts, name="texts")
         order = self._column_order()
         if order is None:
-            X, n_tokens, n_known = self.vectorizer_._transform(docs)
-            return _linear_scores(X, self.coef_, self.intercept_), n_tokens, n_known
-        X, n_tokens, n_known = self.vectorizer_._transform(docs, order)
-        weights = self.__dict__["_ordered_coef"][1]
-        return _linear_scores(X, weights, self.intercept_), n_tokens, n_known
+            return (*self.vectorizer_._transform(docs), self.coef_)
+        return (*self.vectorizer_._transform(docs, order), self.__dict__["_ordered_coef"][1])
 
     def _column_order(self) -> np.ndarray | None:
         """Columns ordered by document frequency (ascending idf) for the native path: the weight

@@ -130,6 +130,15 @@ def register(subparsers: Any) -> None:
         "(default, so output and input line up), skip it, or stop",
     )
     parser.add_argument(
+        "--scheduler",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:PORT, or local[:N] for N local worker "
+        "processes (the default when the flag has no value); one task per input file; "
+        "-o DIR/ writes one part file per input plus manifest.json, -o FILE one merged file",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="add, for every assigned label, the terms that pushed its score up and down",
@@ -222,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
         tagger._thresholds(threshold)
     except ValueError as exc:
         raise CommandError(f"--threshold: {exc}") from None
+    if args.scheduler:
+        from .tag_distributed import run_distributed
+
+        return run_distributed(args, tagger, threshold, inputs)
     output_format = args.output_format or (
         "csv" if args.output and args.output.lower().endswith(".csv") else "jsonl"
     )
