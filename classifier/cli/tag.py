@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import os
 import signal
 import sys
@@ -212,15 +213,24 @@ def _check_arguments(args: argparse.Namespace) -> list[str]:
         raise CommandError("--resume needs -o FILE: standard output cannot be resumed")
     for option in ("output", "errors"):
         value = getattr(args, option)
+        if option == "output" and args.scheduler:
+            continue  # with --scheduler, -o DIR/ receives one part file per input
         if value and value != "-" and Path(value).is_dir():
             raise CommandError(f"--{option} {value}: is a directory; give a file name")
     inputs = args.inputs or ["-"]
     if inputs == ["-"] and sys.stdin.isatty():
         raise CommandError("no input: give files or directories, or pipe articles into '-'")
+    expanded = []
     for item in inputs:
-        if item != "-" and not os.path.exists(item):
+        if item == "-" or os.path.exists(item):
+            expanded.append(item)
+            continue
+        # A quoted glob (the shell did not expand it, e.g. too many files for one command line).
+        matches = sorted(glob.glob(item))
+        if not matches:
             raise CommandError(f"{item}: no such file or directory; check the path")
-    return inputs
+        expanded += matches
+    return expanded
 
 
 def run(args: argparse.Namespace) -> int:
