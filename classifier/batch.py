@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from .geo import extract
 from .io import Record, error_record
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ def tag_records(
     top_k: int | None = None,
     batch_size: int = 512,
     scorer: Any = None,
+    countries: bool = False,
 ) -> Iterator[tuple[Record, dict[str, Any]]]:
     """Tag a stream of :class:`~classifier.io.Record`, yielding ``(record, output)`` pairs.
 
@@ -61,5 +63,9 @@ def tag_records(
         for record in chunk:
             if record.error is not None:
                 yield record, error_record(record)
+            elif countries:
+                output = next(results).to_dict()
+                output.update(extract(record.text).to_dict())
+                yield record, output
             else:
                 yield record, next(results).to_dict()

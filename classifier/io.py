@@ -454,8 +454,10 @@ class CsvWriter:
         facets: Sequence[tuple[str, Sequence[str]]],
         *,
         header: bool = True,
+        extra: Sequence[str] = (),
     ) -> None:
         self.facets = facets
+        self.extra = tuple(extra)
         self.writer = csv.writer(stream, lineterminator="\n")
         if header:
             self.writer.writerow(
@@ -463,6 +465,7 @@ class CsvWriter:
                     "id",
                     *(f for f, _ in facets),
                     *(f"{f}.{label}" for f, labels in facets for label in labels),
+                    *self.extra,
                     "error_code",
                     "error_message",
                 ]
@@ -472,14 +475,20 @@ class CsvWriter:
         error = record.get("error")
         if error:
             n_cells = len(self.facets) + sum(len(labels) for _, labels in self.facets)
+            n_cells += len(self.extra)
             self.writer.writerow([record["id"], *[""] * n_cells, error["code"], error["message"]])
             return
         scores = record["scores"]
+        extra = [
+            ";".join(value) if isinstance(value := record.get(name, ""), list) else value
+            for name in self.extra
+        ]
         self.writer.writerow(
             [
                 record["id"],
                 *(";".join(record[f]) for f, _ in self.facets),
                 *(scores[f][label] for f, labels in self.facets for label in labels),
+                *extra,
                 "",
                 "",
             ]

@@ -421,6 +421,7 @@ class ArticleTagger(ParamsMixin):
         top_k: int | None = None,
         id: Any = None,
         explain: bool = False,
+        countries: bool = False,
     ) -> TagResult:
         """Tag one article.
 
@@ -438,6 +439,8 @@ class ArticleTagger(ParamsMixin):
             Add ``extra["explanation"]``: for every assigned label, the terms that pushed its
             score up most and the strongest evidence against (see
             :func:`classifier.explain.explain`).
+        countries : bool, default=False
+            Add the countries, blocs and scope of the action (see :meth:`tag_many`).
 
         Examples
         --------
@@ -448,7 +451,9 @@ class ArticleTagger(ParamsMixin):
         """
         if not isinstance(text, str):
             raise TypeError(f"text must be str, got {type(text).__name__}")
-        result = next(self.tag_many([text], ids=[id], threshold=threshold, top_k=top_k))
+        result = next(
+            self.tag_many([text], ids=[id], threshold=threshold, top_k=top_k, countries=countries)
+        )
         if explain:
             from .explain import explain as explain_text
 
@@ -467,6 +472,7 @@ class ArticleTagger(ParamsMixin):
         top_k: int | None = None,
         batch_size: int = 512,
         n_jobs: int = 1,
+        countries: bool = False,
     ) -> Iterator[TagResult]:
         """Tag a stream of articles, yielding one :class:`TagResult` per text in input order.
 
@@ -486,6 +492,10 @@ class ArticleTagger(ParamsMixin):
         n_jobs : int, default=1
             Worker processes scoring batches in parallel (see :meth:`pool`, which keeps the
             workers alive across calls).
+        countries : bool, default=False
+            Also extract the countries and blocs the article involves and the scope of the
+            action (``extra["countries"]``, ``["blocs"]``, ``["scope"]``; see
+            :func:`classifier.geo.extract`).
 
         Examples
         --------
@@ -495,8 +505,8 @@ class ArticleTagger(ParamsMixin):
         ['x', 'y']
         """
         if n_jobs == 1:
-            return self._tag_stream(self, texts, ids, threshold, top_k, batch_size)
-        stream = self._tag_stream(None, texts, ids, threshold, top_k, batch_size)  # validates
+            return self._tag_stream(self, texts, ids, threshold, top_k, batch_size, countries)
+        stream = self._tag_stream(None, texts, ids, threshold, top_k, batch_size, countries)
         return self._tag_in_pool(stream, n_jobs)
 
     def _tag_in_pool(self, stream: Any, n_jobs: int) -> Iterator[TagResult]:
@@ -512,11 +522,13 @@ class ArticleTagger(ParamsMixin):
         threshold: Thresholds,
         top_k: int | None,
         batch_size: int,
+        countries: bool = False,
     ) -> _ResultStream:
         """Results of ``texts`` scored by ``scorer`` (this tagger, or a pool of workers); the
         arguments are checked now, the texts are read as the results are consumed."""
         batches = self._batches(texts, ids, top_k, batch_size)
-        return _ResultStream(self, scorer, batches, self._thresholds(threshold), top_k)
+        thresholds = self._thresholds(threshold)
+        return _ResultStream(self, scorer, batches, thresholds, top_k, countries)
 
     def score_batches(self, batches: Iterable[list[str]]) -> Iterator[Scores]:
         """For each batch of texts, in order: the stacked probabilities (see
@@ -648,9 +660,10 @@ class _ResultStream:
         batches: Iterator,
         thresholds: np.ndarray,
         top_k: int | None,
+        countries: bool = False,
     ) -> None:
         self.tagger, self.scorer, self.batches = tagger, scorer, batches
-        self.thresholds, self.top_k = thresholds, top_k
+        self.thresholds, self.top_k, self.countries = thresholds, top_k, countries
         self._results: Iterator[TagResult] | None = None
 
     def __iter__(self) -> _ResultStream:
@@ -662,15 +675,24 @@ class _ResultStream:
         return next(self._results)
 
     def _generate(self) -> Iterator[TagResult]:
-        pending: deque[list[Any]] = deque()
+        pending: deque[tuple[list[Any], list[str]]] = deque()
 
         def texts_only() -> Iterator[list[str]]:
             for batch_ids, batch in self.batches:
-                pending.append(batch_ids)
+                pending.append((batch_ids, batch))
                 yield batch
 
         for scores in self.scorer.score_batches(texts_only()):
-            yield from self.tagger._results(pending.popleft(), scores, self.thresholds, self.top_k)
+            batch_ids, batch = pending.popleft()
+            results = self.tagger._results(batch_ids, scores, self.thresholds, self.top_k)
+            if not self.countries:
+                yield from results
+                continue
+            from .geo import extract
+
+            for result, text in zip(results, batch):
+                result.extra.update(extract(text).to_dict())
+                yield result
 
 
 def _linear_scores(X: Any, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -140,6 +140,12 @@ def register(subparsers: Any) -> None:
         "-o DIR/ writes one part file per input plus manifest.json, -o FILE one merged file",
     )
     parser.add_argument(
+        "--countries",
+        action="store_true",
+        help="add the countries and blocs each article involves (ISO codes) and the scope of "
+        "the action: none, unilateral, bilateral, trilateral or multilateral",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="add, for every assigned label, the terms that pushed its score up and down",
@@ -281,7 +287,10 @@ def run(args: argparse.Namespace) -> int:
     )
     if output_format == "csv":
         writer: JsonlWriter | CsvWriter = CsvWriter(
-            stream, [(f.name, f.labels) for f in tagger.taxonomy_.facets], header=done == 0
+            stream,
+            [(f.name, f.labels) for f in tagger.taxonomy_.facets],
+            header=done == 0,
+            extra=("countries", "blocs", "scope") if args.countries else (),
         )
     else:
         writer = JsonlWriter(stream)
@@ -300,6 +309,7 @@ def run(args: argparse.Namespace) -> int:
                 top_k=args.top_k,
                 batch_size=args.batch_size,
                 scorer=scorer,
+                countries=args.countries,
             )
             for record, output in _progress(pairs, args.quiet):
                 n_records += 1
