@@ -100,3 +100,13 @@ def test_load_default_model(benchmark):
 
     benchmark.group = "load"
     benchmark(ArticleTagger.load)
+
+
+@pytest.mark.parametrize("countries", [False, True])
+def test_tag_many_countries_overhead(benchmark, fitted, countries):
+    """Throughput with and without countries/blocs/scope extraction (goal: under 15% slower)."""
+    name, tagger, _, _, test = fitted
+    texts = batch_of(test, 4096)
+    benchmark.group = f"countries-{name}"
+    benchmark(lambda: list(tagger.tag_many(texts, countries=countries)))
+    record_throughput(benchmark, texts)

@@ -177,6 +177,10 @@ _GOVERNMENT = frozenset(
         "police",
     ]
 )
+_GEORGIA_US = re.compile(
+    r"\b(Atlanta|Savannah|Augusta|Macon|Athens, Georgia|Thanksgiving|U\.S\. state|US state"
+    r"|Peach State|Governor Kemp|Georgia Tech|Senate runoff)\b"
+)
 _FUNCTION_WORDS = frozenset(
     "the a an and or of in on at to from by for with as is was".split()  # noqa: SIM905
 )
@@ -410,6 +414,11 @@ def _supported(text: str, start: int, end: int, other_place: bool, gazetteer: Ga
     window_after = text[end : end + 40].lower()
     if re.match(r"^(?:'s|’s)?\s+(?:and\s+\w+\s+)?rivers?\b|^\s+(?:delta|basin)\b", window_after):
         return False  # the Niger River, the Niger and Benue rivers
+
+    if before.lower() in ("named", "called", "nicknamed", "dubbed"):
+        return False  # "a dog named Chad"
+    if text[start:end] == "Georgia" and _GEORGIA_US.search(text):
+        return False  # the US state: "Atlanta", "Savannah", "Thanksgiving", "the U.S. state"
 
     def place_or_word(token: str) -> bool:
         token = token.rstrip(".")
