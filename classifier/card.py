@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["model_card"]
+__all__ = ["model_card", "threshold_goal"]
 
 _DEFAULT_LIMITATIONS = (
     "- Trained on English-language news; other languages and scripts get no label (their "
@@ -19,6 +19,15 @@ _DEFAULT_LIMITATIONS = (
     "- A bag of n-grams: negation and who-did-what are not understood, a sector named in a "
     "list gets less weight in a long article than one discussed at length."
 )
+
+
+def threshold_goal(params: Mapping[str, Any]) -> str:
+    """What the thresholds were chosen for, from a tagger's parameters."""
+    if params.get("min_precision"):
+        return f"minimum precision {params['min_precision']}"
+    if params.get("min_recall"):
+        return f"minimum recall {params['min_recall']}"
+    return "best F1"
 
 
 def _scores_table(scores: Mapping[str, Any]) -> list[str]:
@@ -67,13 +76,7 @@ def model_card(manifest: Mapping[str, Any]) -> str:
             )
         lines.append("")
     params = manifest.get("params", {})
-    objective = (
-        f"minimum precision {params['min_precision']}"
-        if params.get("min_precision")
-        else f"minimum recall {params['min_recall']}"
-        if params.get("min_recall")
-        else "best F1"
-    )
+    objective = threshold_goal(params)
     lines += [
         "## Training data",
         "",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .model import ArticleTagger
     from .taxonomy import Taxonomy
 
-__all__ = ["evaluate", "evaluate_indicators", "format_report"]
+__all__ = ["evaluate", "evaluate_indicators", "facet_markdown", "format_report"]
 
 
 def _prf(tp: float, fp: float, fn: float) -> dict[str, float]:
@@ -124,3 +124,27 @@ def format_report(report: Mapping[str, Any]) -> str:
             f"{ood['share_given_a_label']:.1%} given a label"
         )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def facet_markdown(
+    scores: Mapping[str, Any], thresholds: Mapping[str, float] | None = None
+) -> list[str]:
+    """Markdown table lines of one facet's scores (and, if given, each label's threshold)."""
+    extra = " threshold |" if thresholds is not None else ""
+    lines = [
+        "| label | precision | recall | F1 | support |" + extra,
+        "|---|---:|---:|---:|---:|" + ("---:|" if thresholds is not None else ""),
+    ]
+    for label, m in scores["labels"].items():
+        cut = f" {thresholds[label]:.3f} |" if thresholds is not None else ""
+        lines.append(
+            f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
+            f"| {m['support']} |" + cut
+        )
+    for avg in ("micro", "macro"):
+        m = scores[avg]
+        lines.append(
+            f"| *{avg} average* | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | |"
+            + (" |" if thresholds is not None else "")
+        )
+    return lines

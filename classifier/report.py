@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .evaluation import evaluate_indicators
+from .card import threshold_goal
+from .evaluation import evaluate_indicators, facet_markdown
 from .explain import explain
 
 if TYPE_CHECKING:
@@ -139,14 +140,7 @@ def write_report(
         columns = tagger._facet_columns(facet.name)
         ece, table = expected_calibration_error(proba[:, columns], truth[:, columns])
         calibration[facet.name] = {"ece": ece, "bins": table}
-    params = tagger.get_params(deep=False)
-    objective = (
-        f"min_precision={params['min_precision']}"
-        if params.get("min_precision")
-        else f"min_recall={params['min_recall']}"
-        if params.get("min_recall")
-        else "best F1"
-    )
+    objective = threshold_goal(tagger.get_params(deep=False))
     report: dict[str, Any] = {
         "n_documents": len(texts),
         "metrics": metrics,
@@ -273,23 +267,7 @@ def _markdown(report: dict[str, Any]) -> str:
     for facet, scores in report["metrics"].items():
         if facet == "out_of_domain":
             continue
-        lines += [
-            f"## {facet}",
-            "",
-            "| label | precision | recall | F1 | support | threshold |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        for label, m in scores["labels"].items():
-            lines.append(
-                f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} "
-                f"| {m['support']} | {report['thresholds'][facet][label]:.3f} |"
-            )
-        for avg in ("micro", "macro"):
-            m = scores[avg]
-            lines.append(
-                f"| *{avg} average* | {m['precision']:.3f} | {m['recall']:.3f} | "
-                f"{m['f1']:.3f} | | |"
-            )
+        lines += [f"## {facet}", "", *facet_markdown(scores, report["thresholds"][facet])]
         lines += ["", f"Expected calibration error: {report['calibration'][facet]['ece']:.3f}", ""]
     ood = report["metrics"]["out_of_domain"]
     lines += [

@@ -241,24 +241,10 @@ def crossval(folds: int = 5, seed: int = 0) -> str:
 def scores_markdown(report: dict) -> str:
     """Markdown of an evaluation report: one table per facet, then the out-of-domain line."""
     lines = []
+    from classifier.evaluation import facet_markdown
+
     for facet in FACETS:
-        scores = report[facet]
-        lines += [
-            f"**{facet}**",
-            "",
-            "| label | precision | recall | F1 | support |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for label, m in scores["labels"].items():
-            lines.append(
-                f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | "
-                f"{m['f1']:.3f} | {m['support']} |"
-            )
-        for avg in ("micro", "macro"):
-            m = scores[avg]
-            lines.append(
-                f"| *{avg} average* | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | |"
-            )
+        lines += [f"**{facet}**", "", *facet_markdown(report[facet])]
         lines.append("")
     ood = report["out_of_domain"]
     lines.append(
