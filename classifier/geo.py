@@ -2,15 +2,15 @@
 
 A curated gazetteer (``classifier/data/gazetteer.json``: ISO 3166-1 alpha-2 codes, names,
 demonyms, abbreviations, capitals and seats used for governments, blocs with their members, and
-"false friend" phrases such as "china clay" or "guinea pig") drives a fast, dependency-free
-matcher:
+"false friend" phrases such as "china clay" or "guinea pig") drives a dependency-free matcher:
 
-1. Capitalised word sequences are looked up in a dictionary of aliases, longest first
-   ("Democratic Republic of the Congo" before "Congo"), case-sensitively.
-2. A match inside a false-friend phrase is dropped ("fine china", "Atlanta, Georgia").
-3. Ambiguous aliases ("Jordan", "Chad", "Turkey", "Georgia", "Guinea", "Korea") need support:
-   a government word nearby or an unambiguous country in the same sentence, and no sign of a
-   person's name (a capitalised neighbour that is not a place).
+1. All aliases form one regular expression shaped as a character trie, matched case-sensitively
+   and longest first ("Democratic Republic of the Congo" before "Congo").
+2. A match inside a false-friend phrase, or a town named after a country ("Cuba, New York"), is
+   dropped.
+3. Doubtful aliases ("Jordan", "Chad", "Turkey", "Georgia", "India") need support: a government
+   word nearby, a place preposition ("in Jordan") or another country in the text, and no sign
+   of a person's name (a capitalised neighbour that is not a place, "a dog named Chad").
 
 The scope comes from the parties found and the verbs around them: no government acting gives
 ``none``; one party, or several with no joint action, ``unilateral``; then ``bilateral``,
@@ -29,8 +29,6 @@ from typing import Any
 
 __all__ = ["Gazetteer", "GeoResult", "extract"]
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’&.]*|\d\w*")
-_POSSESSIVE = ("'s", "’s", "'", "’")
 _US_STATES = frozenset(
     [
         "Alabama",
@@ -88,7 +86,6 @@ _US_STATES = frozenset(
     "Ontario",
     "Quebec",
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])|\n+")
 _GOVERNMENT = frozenset(
     [
         "government",
@@ -337,10 +334,6 @@ class Gazetteer:
     def default(cls) -> Gazetteer:
         text = resources.files("classifier").joinpath("data/gazetteer.json").read_text("utf-8")
         return cls(json.loads(text))
-
-
-def _is_capitalised(token: str) -> bool:
-    return token[:1].isupper()
 
 
 def extract(text: str, gazetteer: Gazetteer | None = None) -> GeoResult:
