@@ -154,3 +154,25 @@ def test_coverage_signals_text_out_of_reach(toy_tagger):
         result = toy_tagger.tag(text)
         assert result.no_known_terms and result.is_empty, text
         assert result.to_dict()["coverage"]["no_known_terms"] is True
+
+
+def test_fast_path_equals_the_straightforward_reference_path(default_tagger):
+    """Native counter and frequency-ordered columns give the scores of the plain Python path:
+    pure-Python counting, alphabetical columns, the stored weights."""
+    from classifier.features import native_available
+    from classifier.model import _linear_scores
+
+    texts = [
+        *TOY_TEXTS,
+        "Ｓｅｍｉ\u00adconductor export &amp; <b>curbs</b> on chipmaking tools",
+        "",
+        "日本",
+    ]
+    vectorizer = default_tagger.vectorizer_
+    indptr, indices, counts, *_ = vectorizer._count_reference(texts)
+    reference = vectorizer._weigh(indptr, indices, counts, len(texts))
+    expected = _linear_scores(reference, default_tagger.coef_, default_tagger.intercept_)
+    np.testing.assert_allclose(default_tagger.decision_function(texts), expected, atol=1e-5)
+    assert abs(vectorizer.transform(texts) - reference).max() <= 1e-6
+    if native_available():
+        assert default_tagger._column_order() is not None
