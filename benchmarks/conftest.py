@@ -70,6 +70,8 @@ def batch_of(texts: list[str], size: int) -> list[str]:
 
 
 def record_throughput(benchmark, texts: list[str]) -> None:
+    if benchmark.stats is None:  # --benchmark-disable: the code ran once, nothing was timed
+        return
     seconds = benchmark.stats.stats.min
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     benchmark.extra_info.update(
