@@ -40,8 +40,9 @@ def tag_records(
     Examples
     --------
     >>> from classifier import ArticleTagger
-    >>> from classifier.io import Record
-    >>> recs = [Record(1, "Chip export curbs tightened", "-"), Record(2, None, "-")]
+    >>> from classifier.io import Record, RecordError
+    >>> bad = RecordError("empty_text", "the text is empty")
+    >>> recs = [Record(1, "Chip export curbs tightened", "-"), Record(2, None, "-", 2, bad)]
     >>> [sorted(out) for _, out in tag_records(ArticleTagger.load(), recs)][1]
     ['error', 'id']
     """

@@ -88,7 +88,8 @@ def tag_bag(
     Examples
     --------
     >>> import dask.bag as db                                  # doctest: +SKIP
-    >>> tagged = tag_bag(db.from_sequence(texts, npartitions=8), ArticleTagger.load())
+    >>> bag = db.from_sequence(texts, npartitions=8)           # doctest: +SKIP
+    >>> tagged = tag_bag(bag, ArticleTagger.load())            # doctest: +SKIP
     """
     import dask
 
@@ -112,7 +113,8 @@ def tag_dataframe(
     Examples
     --------
     >>> import dask.dataframe as dd                            # doctest: +SKIP
-    >>> tagged = tag_dataframe(dd.read_parquet("news/"), ArticleTagger.load(), "body")
+    >>> frame = dd.read_parquet("news/")                       # doctest: +SKIP
+    >>> tagged = tag_dataframe(frame, ArticleTagger.load(), "body")  # doctest: +SKIP
     """
     import dask
     import pandas as pd
