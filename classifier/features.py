@@ -430,7 +430,9 @@ class TfidfVectorizer(ParamsMixin):
             params["stop_words"] = sorted(params["stop_words"])
         return {
             "params": params,
-            "terms": list(self.get_feature_names_out()),
+            # One string, not a list: a long list of short strings is slow to unpickle through
+            # the safe (pure-Python) loader. Terms never contain a newline.
+            "terms": "\n".join(self.get_feature_names_out()),
             "idf": np.asarray(self.idf_) if self.use_idf else None,
         }
 
@@ -440,7 +442,9 @@ class TfidfVectorizer(ParamsMixin):
         params["ngram_range"] = tuple(params["ngram_range"])
         params["dtype"] = np.dtype(params.get("dtype", "float32")).type
         vectorizer = cls(**params)
-        vectorizer.vocabulary_ = {t: i for i, t in enumerate(state["terms"])}
+        terms = state["terms"]
+        terms = terms.split("\n") if isinstance(terms, str) else terms
+        vectorizer.vocabulary_ = {t: i for i, t in enumerate(terms)}
         if state.get("idf") is not None:
             vectorizer.idf_ = np.asarray(state["idf"], dtype=vectorizer.dtype)
         return vectorizer

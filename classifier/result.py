@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = ["TagResult"]
 
 # Scores are probabilities; four decimals are plenty for a reader and keep JSON lines short.
@@ -119,13 +121,20 @@ class TagResult:
         record: dict[str, Any] = {"id": self.id}
         for facet, labels in self.labels.items():
             record[facet] = list(labels)
-        record["scores"] = {
-            facet: {
-                label: (round(p, decimals) if decimals is not None else p)
-                for label, p in label_scores.items()
+        if decimals is not None and self._scores is None:
+            # Round the whole row at once in numpy (float64, so 0.1234 stays 0.1234).
+            row = np.round(np.asarray(self._row, dtype=np.float64), decimals).tolist()
+            record["scores"] = {
+                name: dict(zip(names, row[start:stop])) for name, names, start, stop in self._layout
             }
-            for facet, label_scores in self.scores.items()
-        }
+        else:
+            record["scores"] = {
+                facet: {
+                    label: (round(p, decimals) if decimals is not None else p)
+                    for label, p in label_scores.items()
+                }
+                for facet, label_scores in self.scores.items()
+            }
         if self.tokens is not None:
             share = self.coverage
             record["coverage"] = {

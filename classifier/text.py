@@ -15,9 +15,7 @@ __all__ = ["analyze", "ngrams", "normalize", "tokenize"]
 # Characters that render as nothing but split or disguise words: soft hyphen, zero-width
 # space/joiners, word joiner, invisible operators, bidirectional controls, BOM, Mongolian vowel
 # separator.
-_INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x180E, 0xFEFF, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070)]
-)
+_INVISIBLE = re.compile("[\u00ad\u180e\ufeff\u200b-\u200f\u202a-\u202e\u2060-\u206f]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,1000}>")
 _TOKEN = re.compile(r"\w\w+")
 
@@ -42,7 +40,10 @@ def normalize(text: str, *, lowercase: bool = True) -> str:
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+        text = unicodedata.normalize("NFKC", text)
+        # A regex substitution, not str.translate: translate looks up every character in a dict.
+        if _INVISIBLE.search(text):
+            text = _INVISIBLE.sub("", text)
     return text.lower() if lowercase else text
 
 

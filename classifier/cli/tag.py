@@ -182,6 +182,11 @@ def _explanation(tagger: ArticleTagger, text: str, output: dict) -> dict:
     return explain(tagger, text, labels=chosen) if chosen else {}
 
 
+# How often progress is recorded for --resume: often enough to lose little, rarely enough that
+# writing the checkpoint costs nothing.
+CHECKPOINT_SECONDS = 1.0
+
+
 class _TerminationError(KeyboardInterrupt):
     """SIGTERM, raised in the main thread so that the run stops at a clean point."""
 
@@ -300,6 +305,7 @@ def run(args: argparse.Namespace) -> int:
     n_records = n_errors = 0
     first_error = None
     finished = False
+    next_checkpoint = 0.0
     try:
         with _scorer(tagger, args.jobs) as scorer:
             pairs = tag_records(
@@ -326,8 +332,13 @@ def run(args: argparse.Namespace) -> int:
                     output["explanation"] = _explanation(tagger, record.text, output)
                 if record.error is None or args.on_error == "record":
                     writer.write(output)
-                if files and n_records % args.batch_size == 0:
+                if (
+                    files
+                    and n_records % args.batch_size == 0
+                    and time.monotonic() >= next_checkpoint
+                ):
                     files.checkpoint(done + n_records)
+                    next_checkpoint = time.monotonic() + CHECKPOINT_SECONDS
         finished = True
     except KeyboardInterrupt:  # SIGINT, or SIGTERM as _TerminationError
         if files:
