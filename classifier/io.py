@@ -96,6 +96,11 @@ def _text_problem(text: str) -> RecordError | None:
     return None
 
 
+def _failed(record_id: Any, source: str, line: int | None, code: str, message: str) -> Record:
+    """The record that stands for an input record that cannot be read."""
+    return Record(record_id, None, source, line, RecordError(code, message))
+
+
 def _make(record_id: Any, text: str, source: str, line: int | None) -> Record:
     problem = _text_problem(text)
     if problem:
@@ -190,24 +195,21 @@ def _read_jsonl(
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            yield Record(
+            yield _failed(
                 fallback_id,
-                None,
                 source,
                 number,
-                RecordError(
-                    "invalid_json",
-                    f"malformed JSON ({exc.msg} at column {exc.colno}); fix or remove the line",
-                ),
+                "invalid_json",
+                f"malformed JSON ({exc.msg} at column {exc.colno}); fix or remove the line",
             )
             continue
         if not isinstance(obj, dict):
-            yield Record(
+            yield _failed(
                 fallback_id,
-                None,
                 source,
                 number,
-                RecordError("not_an_object", f"expected a JSON object, got {type(obj).__name__}"),
+                "not_an_object",
+                f"expected a JSON object, got {type(obj).__name__}",
             )
             continue
         record_id = obj.get(id_field, fallback_id)
@@ -216,30 +218,24 @@ def _read_jsonl(
         missing = [f for f in text_fields if f not in obj]
         if len(missing) == len(text_fields):
             available = ", ".join(sorted(obj)) or "none"
-            yield Record(
+            yield _failed(
                 record_id,
-                None,
                 source,
                 number,
-                RecordError(
-                    "missing_text",
-                    f"no text field {text_fields[0]!r} (fields: {available}); "
-                    "name the field with --text-field",
-                ),
+                "missing_text",
+                f"no text field {text_fields[0]!r} (fields: {available}); "
+                "name the field with --text-field",
             )
             continue
         values = [obj.get(f) for f in text_fields]
         bad = [f for f, v in zip(text_fields, values) if v is not None and not isinstance(v, str)]
         if bad:
-            yield Record(
+            yield _failed(
                 record_id,
-                None,
                 source,
                 number,
-                RecordError(
-                    "text_not_a_string",
-                    f"field {bad[0]!r} is {type(obj[bad[0]]).__name__}, expected a string",
-                ),
+                "text_not_a_string",
+                f"field {bad[0]!r} is {type(obj[bad[0]]).__name__}, expected a string",
             )
             continue
         # A NUL escaped inside JSON ("\u0000") is a stray character, not a sign of binary data.
@@ -284,12 +280,12 @@ def _read_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Record(
+            yield _failed(
                 _default_id(source, start_line),
-                None,
                 source,
                 start_line,
-                RecordError("invalid_csv", f"unreadable CSV row ({exc})"),
+                "invalid_csv",
+                f"unreadable CSV row ({exc}); check its quotes",
             )
             start_line = reader.line_num + 1
             continue
@@ -302,15 +298,12 @@ def _read_csv(
         record_id = row[id_column] if id_column is not None and id_column < len(row) else None
         record_id = record_id or _default_id(source, line)
         if len(row) != len(header):
-            yield Record(
+            yield _failed(
                 record_id,
-                None,
                 source,
                 line,
-                RecordError(
-                    "wrong_field_count",
-                    f"row has {len(row)} fields, the header has {len(header)}; check quoting",
-                ),
+                "wrong_field_count",
+                f"row has {len(row)} fields, the header has {len(header)}; check quoting",
             )
             continue
         yield _make(record_id, _join_fields([row[i] for i in text_columns]), source, line)
