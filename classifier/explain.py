@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .model import _linear_scores
+
 if TYPE_CHECKING:
     from .model import ArticleTagger
 
@@ -65,12 +67,14 @@ def explain(
     matrix = tagger.vectorizer_.transform([text])
     terms = tagger.vectorizer_.get_feature_names_out()
     columns, tfidf = matrix.indices, matrix.data.astype(np.float64)
-    result = tagger.tag(text)
+    # The scores come from the same product the tagger computes; the text is not tagged again.
+    scores = _linear_scores(matrix, tagger.coef_, tagger.intercept_)[0].astype(np.float64)
+    probabilities = 1.0 / (1.0 + np.exp(-scores))
     wanted = set(labels) if labels is not None else None
     explanation: dict[str, dict[str, Any]] = {}
     for facet, label, j in _label_columns(tagger):
         chosen = (
-            label in result[facet]
+            probabilities[j] >= tagger.thresholds_[j]
             if wanted is None
             else (label in wanted or f"{facet}.{label}" in wanted)
         )
@@ -79,14 +83,14 @@ def explain(
         weights = tagger.coef_[columns, j].astype(np.float64)
         contributions = tfidf * weights
         intercept = float(tagger.intercept_[j])
-        score = intercept + float(contributions.sum()) if columns.size else -30.0
+        score = intercept + float(contributions.sum()) if columns.size else float(scores[j])
         order = np.argsort(-contributions, kind="stable")
 
         positive = [i for i in order if contributions[i] > 0][:n_terms]
         negative = [i for i in order[::-1] if contributions[i] < 0][:n_terms]
         listed = float(contributions[positive].sum() + contributions[negative].sum())
         explanation.setdefault(facet, {})[label] = {
-            "probability": result.scores[facet][label],
+            "probability": float(probabilities[j]),
             "score": score,
             "intercept": intercept,
             "for": _entries(positive, terms[columns], weights, tfidf, contributions),

@@ -210,10 +210,7 @@ def _plots(
             ax.axis("off")
         fig.suptitle(f"{facet.name}: precision-recall per label (dot: chosen threshold)")
         fig.tight_layout()
-        name = f"precision_recall_{facet.name}.png"
-        fig.savefig(directory / name, dpi=90)
-        plt.close(fig)
-        files.append(name)
+        files.append(_save(plt, fig, directory, f"precision_recall_{facet.name}.png"))
 
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
         bins = calibration[facet.name]["bins"]
@@ -223,10 +220,7 @@ def _plots(
         ax.set_ylabel("observed frequency")
         ax.set_title(f"{facet.name}: reliability, ECE {calibration[facet.name]['ece']:.3f}")
         fig.tight_layout()
-        name = f"calibration_{facet.name}.png"
-        fig.savefig(directory / name, dpi=90)
-        plt.close(fig)
-        files.append(name)
+        files.append(_save(plt, fig, directory, f"calibration_{facet.name}.png"))
 
         predicted = proba[:, columns] >= thresholds[columns]
         true_block = truth[:, columns]
@@ -244,11 +238,14 @@ def _plots(
         fig.colorbar(image, ax=ax, shrink=0.8)
         ax.set_title(f"{facet.name}: documents with true label (row) and predicted (column)")
         fig.tight_layout()
-        name = f"cooccurrence_{facet.name}.png"
-        fig.savefig(directory / name, dpi=90)
-        plt.close(fig)
-        files.append(name)
+        files.append(_save(plt, fig, directory, f"cooccurrence_{facet.name}.png"))
     return files
+
+
+def _save(plt: Any, fig: Any, directory: Path, name: str) -> str:
+    fig.savefig(directory / name, dpi=90)
+    plt.close(fig)
+    return name
 
 
 def _pr_curve(scores: np.ndarray, positive: np.ndarray):

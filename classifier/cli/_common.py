@@ -44,6 +44,27 @@ def add_model_options(parser: argparse.ArgumentParser, *, required: bool = False
     )
 
 
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """--text-field and --id-field, shared by the commands that read articles."""
+    parser.add_argument(
+        "--text-field",
+        "--text-column",
+        dest="text_fields",
+        action="append",
+        metavar="NAME",
+        help="JSON field / CSV column with the text; repeat to join several "
+        "(e.g. title and body); default: text",
+    )
+    parser.add_argument(
+        "--id-field",
+        "--id-column",
+        dest="id_field",
+        default="id",
+        metavar="NAME",
+        help="JSON field / CSV column with the id (default: id; else path:line)",
+    )
+
+
 def load_tagger(args: argparse.Namespace) -> ArticleTagger:
     path = Path(args.model) if args.model else default_model_path()
     if not path.exists():

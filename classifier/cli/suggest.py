@@ -9,7 +9,7 @@ from typing import Any
 
 from ..io import read_records
 from ..suggest import suggest
-from ._common import CommandError, add_model_options, load_tagger
+from ._common import CommandError, add_input_options, add_model_options, load_tagger
 
 HELP = "pick the unlabelled articles most worth labelling next (corpus format, guesses pre-filled)"
 
@@ -25,15 +25,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("pool", nargs="+", metavar="POOL", help="files or directories of articles")
     add_model_options(parser)
     parser.add_argument("-n", type=int, default=50, help="how many to suggest (default: 50)")
-    parser.add_argument(
-        "--text-field",
-        "--text-column",
-        dest="text_fields",
-        action="append",
-        metavar="NAME",
-        help="JSON field / CSV column with the text (default: text)",
-    )
-    parser.add_argument("--id-field", default="id", metavar="NAME")
+    add_input_options(parser)
     parser.add_argument(
         "--diversity",
         type=float,

@@ -30,6 +30,7 @@ from ._common import (
     EXIT_OK,
     EXIT_RECORD_ERRORS,
     CommandError,
+    add_input_options,
     add_model_options,
     load_tagger,
     parse_threshold,
@@ -70,23 +71,7 @@ def register(subparsers: Any) -> None:
         default="auto",
         help="input format (default: from each file's extension)",
     )
-    parser.add_argument(
-        "--text-field",
-        "--text-column",
-        dest="text_fields",
-        action="append",
-        metavar="NAME",
-        help="JSON field / CSV column with the text; repeat to join several "
-        "(e.g. title and body); default: text",
-    )
-    parser.add_argument(
-        "--id-field",
-        "--id-column",
-        dest="id_field",
-        default="id",
-        metavar="NAME",
-        help="JSON field / CSV column with the id (default: id; else path:line)",
-    )
+    add_input_options(parser)
     parser.add_argument(
         "--output",
         "-o",
