@@ -1,8 +1,9 @@
-"""Build steps that pyproject.toml cannot declare: the optional C extension and the default model.
+"""Build steps that pyproject.toml cannot declare: the optional C extensions and the default model.
 
-The extension is optional: where no C compiler is available the install still succeeds and the
-vectorizer runs in pure Python (same results, slower); `classifier.features.native_available()`
-tells which one is in use.
+The extensions are optional: where no C compiler is available the install still succeeds and the
+vectorizer and the countries extraction run in pure Python (same results, slower);
+`classifier.features.native_available()` and `classifier.geo.native_available()` tell which one
+is in use.
 """
 
 import shutil
@@ -32,7 +33,13 @@ setup(
             sources=["classifier/_fastcount.c"],
             extra_compile_args=["-O3"],
             optional=True,
-        )
+        ),
+        Extension(
+            "classifier._geoscan",
+            sources=["classifier/_geoscan.c"],
+            extra_compile_args=["-O3"],
+            optional=True,
+        ),
     ],
     cmdclass={"build_py": BuildWithDefaultModel},
 )

@@ -37,7 +37,7 @@ def test_predict_classifier(benchmark, fitted, size):
 
     def predict():
         proba = _sigmoid(_linear_scores(matrix, weights, tagger.intercept_))
-        return list(tagger._results(ids, (proba, n_tokens, n_known), thresholds, None))
+        return list(tagger._results(ids, (proba, n_tokens, n_known, None), thresholds, None))
 
     benchmark.group = f"predict-{name}-{size}"
     benchmark(predict)

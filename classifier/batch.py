@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from .geo import extract
 from .io import Record, error_record
 
 if TYPE_CHECKING:
@@ -57,16 +56,12 @@ def tag_records(
             pending.append(chunk)
             yield [r.text for r in chunk if r.error is None]
 
-    for scores in (scorer or tagger).score_batches(valid_texts()):
+    for scores in (scorer or tagger).score_batches(valid_texts(), countries=countries):
         chunk = pending.popleft()
         valid_ids = [r.id for r in chunk if r.error is None]
         results = tagger._results(valid_ids, scores, thresholds, top_k)
         for record in chunk:
             if record.error is not None:
                 yield record, error_record(record)
-            elif countries:
-                output = next(results).to_dict()
-                output.update(extract(record.text).to_dict())
-                yield record, output
             else:
                 yield record, next(results).to_dict()

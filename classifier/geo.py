@@ -2,220 +2,178 @@
 
 A curated gazetteer (``classifier/data/gazetteer.json``: ISO 3166-1 alpha-2 codes, names,
 demonyms, abbreviations, capitals and seats used for governments, blocs with their members, and
-"false friend" phrases such as "china clay" or "guinea pig") drives a dependency-free matcher:
+"false friend" phrases such as "china clay" or "guinea pig") and a small lexicon of cue words
+drive a dependency-free extractor that works on word tokens:
 
-1. All aliases form one regular expression shaped as a character trie, matched case-sensitively
-   and longest first ("Democratic Republic of the Congo" before "Congo").
-2. A match inside a false-friend phrase, or a town named after a country ("Cuba, New York"), is
-   dropped.
-3. Doubtful aliases ("Jordan", "Chad", "Turkey", "Georgia", "India") need support: a government
-   word nearby, a place preposition ("in Jordan") or another country in the text, and no sign
-   of a person's name (a capitalised neighbour that is not a place, "a dog named Chad").
+1. Aliases are matched case-sensitively, longest first ("Democratic Republic of the Congo" before
+   "Congo"), at the start of word tokens; a match inside a false-friend phrase (matched
+   case-insensitively) or a town named after a country ("Cuba, New York") is dropped.
+2. Doubtful aliases ("Jordan", "Chad", "Turkey", "Georgia") need support: a government word
+   nearby, a place preposition ("in Jordan") or another country in the text, and no sign of a
+   person's name (a capitalised neighbour that is not a place, "a dog named Chad").
+3. Each mention gets a role. It *acts* when it stands for a government doing something: a
+   demonym only with a state noun ("Japanese officials"; "a Japanese supplier" describes a
+   company), a name unless it is a place ("in Vietnam"), a target ("curbs on China"), a
+   company's origin ("Singapore-based", "a U.S. chipmaker") or a possessive that is not about
+   the state ("China's rights record"). A name in a list ("X, Y and Z") shares the role of the
+   list's first name.
+4. The scope counts the acting parties: none, unilateral, bilateral, trilateral, multilateral.
+   An explicit count in the text ("the two governments", "twenty countries") wins, and a bloc
+   acting as a group (G7 leaders, EU ministers) makes it multilateral.
 
-The scope comes from the parties found and the verbs around them: no government acting gives
-``none``; one party, or several with no joint action, ``unilateral``; then ``bilateral``,
-``trilateral`` or ``multilateral`` by the number of parties acting together (a bloc acting as a
-group, such as the G7, counts as many parties; the EU with one partner is bilateral).
+The same rules run in C when the extension is built (:func:`extract_many` uses it); this module
+is the reference they are tested against, and the path used without a compiler.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Gazetteer", "GeoResult", "extract"]
+from ._validation import check_documents
 
-_US_STATES = frozenset(
-    [
-        "Alabama",
-        "Alaska",
-        "Arizona",
-        "Arkansas",
-        "California",
-        "Colorado",
-        "Connecticut",
-        "Delaware",
-        "Florida",
-        "Georgia",
-        "Hawaii",
-        "Idaho",
-        "Illinois",
-        "Indiana",
-        "Iowa",
-        "Kansas",
-        "Kentucky",
-        "Louisiana",
-        "Maine",
-        "Maryland",
-        "Massachusetts",
-        "Michigan",
-        "Minnesota",
-        "Mississippi",
-        "Missouri",
-        "Montana",
-        "Nebraska",
-        "Nevada",
-        "Ohio",
-        "Oklahoma",
-        "Oregon",
-        "Pennsylvania",
-        "Tennessee",
-        "Texas",
-        "Utah",
-        "Vermont",
-        "Virginia",
-        "Washington",
-        "Wisconsin",
-        "Wyoming",
-    ]
-) | {
-    "New York",
-    "New Jersey",
-    "New Mexico",
-    "New Hampshire",
-    "North Carolina",
-    "South Carolina",
-    "North Dakota",
-    "South Dakota",
-    "Rhode Island",
-    "West Virginia",
-    "Ontario",
-    "Quebec",
+try:  # the compiled scanner; without it the Python reference below runs
+    from ._geoscan import GeoScanner as _NativeScanner
+except ImportError:  # pragma: no cover - depends on the build
+    _NativeScanner = None
+
+__all__ = [
+    "SCOPES",
+    "Gazetteer",
+    "GeoResult",
+    "extract",
+    "extract_many",
+    "extract_records",
+    "native_available",
+]
+
+SCOPES = ("none", "unilateral", "bilateral", "trilateral", "multilateral")
+
+# Word classes of the cue lexicon (bit flags; the C scanner gets the same table).
+GOV = 1 << 0  # government and diplomacy vocabulary: supports a doubtful alias nearby
+FUNCTION = 1 << 1  # function words: a capitalised one is not part of a person's name
+PLACE_PREP = 1 << 2  # "in Jordan", "visited Chad": supports a doubtful alias
+NAMING = 1 << 3  # "a dog named Chad"
+STATE = 1 << 4  # state actors: "Japanese officials", "Taiwan's military"
+COMPANY = 1 << 5  # companies, people and goods: "a Japanese supplier", "Chinese tourists"
+LOCATIVE = 1 << 6  # the place of an event: "talks in Vietnam"
+TARGET = 1 << 7  # the object of another's action: "curbs on China", "sales to Russia"
+GROUP = 1 << 8  # nouns counted in "the two governments", "twenty countries"
+TWO, THREE, MANY = 1 << 9, 1 << 10, 1 << 11  # number words of such counts (digits too)
+RIVER = 1 << 12  # "the Niger River": not the country
+US_STATE = 1 << 13  # "Cuba, New York"
+ACT_NOUN = 1 << 14  # "Chad's decision": a possessive that acts
+COORD = 1 << 15  # "and", "or": lists of parties
+ARTICLE = 1 << 16  # "the", skipped when looking at the word before a name
+OWNER = 1 << 17  # "its AUKUS submarines": a bloc as the frame of a national action
+GEORGIA_US = 1 << 18  # a text about the US state of Georgia
+STATE_WORD2 = 1 << 19  # second word of a two-word US state: "New York", "North Dakota"
+STATE_NOUN = 1 << 20  # "Washington state"
+FROM = 1 << 21  # "officials from Japan", "the leaders of Japan" act
+SUBJECT = 1 << 22  # words after which a name is a subject or partner: "with Japan", "after Tokyo"
+SKIP = 1 << 23  # skipped before a name: "the", "a", "eastern"
+BORDER = 1 << 24  # "its border with Haiti": a place
+STOP = 1 << 25  # verbs and function words that end a noun phrase ("Beijing said exporters")
+VERB = 1 << 26  # verbs after a name that make it a subject: "Tokyo said", "Seoul will"
+SAY = 1 << 27  # ", the Japanese defence ministry said.": a source, not a party
+
+_WORDS: dict[int, str] = {
+    GOV: """government governments minister ministers ministry ministries president premier
+        chancellor king queen prince emir sultan officials official embassy ambassador envoy
+        parliament congress senate regulator regulators authorities authority state-run sanctions
+        tariffs tariff duties exports imports export import trade treaty pact agreement accord
+        memorandum summit talks delegation foreign defence defense military army navy troops
+        border capital leader leaders cabinet spokesman spokeswoman spokesperson commerce economy
+        economic nation nations country republic kingdom election elections vote
+        referendum junta coup rebels ceasefire central bank agency lawmakers court police
+        diplomats diplomat administration states members member""",
+    FUNCTION: """the a an and or of in on at to from by for with as is was""",
+    PLACE_PREP: """in to from into across throughout near visit visited visiting toward towards""",
+    NAMING: """named called nicknamed dubbed""",
+    STATE: """government governments minister ministers ministry ministries president presidents
+        premier chancellor king emir sultan officials official embassy ambassador ambassadors envoy
+        envoys parliament congress senate regulator regulators authorities authority leader
+        leaders cabinet spokesman spokeswoman spokesperson diplomats diplomat administration
+        navy army military forces troops guard coastguard agency lawmakers court courts state-run
+        department delegation delegations negotiators counterpart counterparts junta regime
+        chiefs legislature assembly commission council prosecutors police customs
+        ministerial presidency agencies ministries mediators mediator sovereign central public
+        wealth
+        centre center bureau office""",
+    COMPANY: """company companies firm firms maker makers manufacturer manufacturers chipmaker
+        chipmakers carmaker carmakers automaker automakers startup startups start-up start-ups
+        group investors investor bank banks operator operators brand brands business
+        businesses exporters exporter importers importer producer producers supplier suppliers
+        tourists visitors fans players team artists engineers students workers families
+        consumers conglomerate miner miners service services giant giants provider providers
+        customers customer buyers buyer shoppers hackers fishermen retailer retailers assembler
+        foundry foundries developer developers lender lenders insurer airline airlines
+        factories factory plant plants mills equipment products goods chips cars
+        vehicles""",
+    LOCATIVE: """in at near inside outside across throughout around via within based""",
+    TARGET: """to against on for toward towards from over into under""",
+    GROUP: """governments countries nations sides states members economies partners allies
+        parties leaders ministers capitals envoys""",
+    TWO: """two both""",
+    THREE: """three""",
+    MANY: """four five six seven eight nine ten eleven twelve dozen dozens fifteen twenty thirty
+        forty fifty sixty seventy eighty ninety hundred thirteen fourteen sixteen
+        seventeen eighteen nineteen""",
+    RIVER: """river rivers delta basin""",
+    US_STATE: """alabama alaska arizona arkansas california colorado connecticut delaware florida
+        georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland
+        massachusetts michigan minnesota mississippi missouri montana nebraska nevada ohio
+        oklahoma oregon pennsylvania tennessee texas utah vermont virginia washington wisconsin
+        wyoming ontario quebec""",
+    STATE_WORD2: """york jersey mexico hampshire carolina dakota island""",
+    ACT_NOUN: """decision move plan plans proposal call offer bid announcement decree ban
+        embargo sanctions tariffs curbs controls rules law laws response retaliation
+        withdrawal exit stance position refusal demand demands pledge commitment complaint
+        challenge lawsuit case protest request appeal restrictions measures policy""",
+    COORD: """and or""",
+    ARTICLE: """the""",
+    SKIP: """the a an eastern western northern southern central north south east west
+        neighbouring neighboring fellow rival new latest recent fresh""",
+    SUBJECT: """with between alongside and or by among including said says that as while when
+        after before but if because whereas nor both neither either plus although though unless
+        until since so where""",
+    BORDER: """border borders frontier""",
+    SAY: """said says""",
+    VERB: """said says told will would has have had could can may might should is was are were
+        plans wants hopes expects must""",
+    STOP: """the a an and or of in on at to from by for with as is was are were that which who
+        said says told will would has have had could can may might should""",
+    OWNER: """its their his her our""",
+    STATE_NOUN: """state""",
+    FROM: """from of""",
+    GEORGIA_US: """atlanta savannah augusta macon thanksgiving kemp""",
 }
-_GOVERNMENT = frozenset(
-    [
-        "government",
-        "governments",
-        "minister",
-        "ministers",
-        "ministry",
-        "ministries",
-        "president",
-        "premier",
-        "chancellor",
-        "king",
-        "queen",
-        "prince",
-        "emir",
-        "sultan",
-        "officials",
-        "official",
-        "embassy",
-        "ambassador",
-        "envoy",
-        "parliament",
-        "congress",
-        "senate",
-        "regulator",
-        "regulators",
-        "authorities",
-        "authority",
-        "state-run",
-        "sanctions",
-        "tariffs",
-        "tariff",
-        "duties",
-        "exports",
-        "imports",
-        "export",
-        "import",
-        "trade",
-        "treaty",
-        "pact",
-        "agreement",
-        "accord",
-        "memorandum",
-        "summit",
-        "talks",
-        "delegation",
-        "foreign",
-        "defence",
-        "defense",
-        "military",
-        "army",
-        "navy",
-        "troops",
-        "border",
-        "capital",
-        "president's",
-        "leader",
-        "leaders",
-        "cabinet",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "commerce",
-        "economy",
-        "economic",
-        "national",
-        "nation",
-        "nations",
-        "country's",
-        "country",
-        "republic",
-        "kingdom",
-        "election",
-        "elections",
-        "vote",
-        "referendum",
-        "junta",
-        "coup",
-        "rebels",
-        "ceasefire",
-        "central",
-        "bank",
-        "agency",
-        "lawmakers",
-        "court",
-        "police",
-    ]
+
+
+def _lexicon() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for bit, words in _WORDS.items():
+        for word in words.split():
+            table[word] = table.get(word, 0) | bit
+    return table
+
+
+# Blocs whose action means many governments act as a group (the EU acts as one party, unless
+# its members do: "EU ministers agreed").
+_GROUP_BLOCS = frozenset(
+    """G7 G20 QUAD ASEAN NATO BRICS OPEC IPEF GCC APEC AFRICAN_UNION MERCOSUR OECD FIVE_EYES
+    AUKUS""".split()
 )
-_GEORGIA_US = re.compile(
-    r"\b(Atlanta|Savannah|Augusta|Macon|Athens, Georgia|Thanksgiving|U\.S\. state|US state"
-    r"|Peach State|Governor Kemp|Georgia Tech|Senate runoff)\b"
-)
-_US_PLACE = re.compile(
-    r"(?:the U\.?S\.? state|U\.S\.|USA|" + "|".join(sorted(_US_STATES, key=len, reverse=True)) + ")"
-)
-_FUNCTION_WORDS = frozenset("the a an and or of in on at to from by for with as is was".split())
-# Place-like context before an ambiguous name: "in Jordan", "imported from Japan".
-_PLACE_PREPOSITIONS = frozenset(
-    [
-        "in",
-        "to",
-        "from",
-        "into",
-        "across",
-        "throughout",
-        "near",
-        "visit",
-        "visited",
-        "visiting",
-        "toward",
-        "towards",
-    ]
-)
-# Country names that are also common given names: "India Harlow", "Kenya Mitchell".
+# Country names that are also given names: "India Harlow", "Kenya Mitchell".
 _GIVEN_NAMES = frozenset(
-    [
-        "India",
-        "Kenya",
-        "Israel",
-        "Jordan",
-        "Chad",
-        "Georgia",
-        "Jamaica",
-        "Chelsea",
-        "Paris",
-        "Brooklyn",
-        "Egypt",
-    ]
+    "India Kenya Israel Jordan Chad Georgia Jamaica Chelsea Paris Brooklyn Egypt".split()
 )
-# Phrases that the packaged list may lack; matched like it (case-insensitive, plural allowed).
+# Phrases the packaged false-friend list may lack.
 _MORE_FALSE_FRIENDS = (
     "Latin America",
     "South America",
@@ -229,50 +187,49 @@ _MORE_FALSE_FRIENDS = (
     "Swiss army knives",
     "Panama hat",
 )
-# Words that show governments acting together, and words that show any government acting. Sets
-# of lower-case words, intersected with the words of a text: much faster than a regex
-# alternation over long articles.
-_JOINT_WORDS = frozenset(
-    """agree agreed agrees agreement agreements signed sign signs pledge pledged pledges joint
-    jointly together talks met meet meets meeting meetings summit partnership partners between
-    with and alongside trilateral bilateral memorandum accord pact treaty dialogue consultations
-    declaration statement cooperate cooperated cooperation cooperating negotiate negotiated
-    negotiating negotiation negotiations ties relations""".split()
+_DEMONYM_END = re.compile(
+    r"(an|ans|ese|sh|ch|i|is|ic|ote|ois|ais|ean|eans|er|ers|ene|gue|que|ino|inos|ina|inas|ite"
+    r"|ites|ot|ots|be|bè)$"
 )
-_ACTION_WORDS = frozenset(
-    """said says announce announced announces impose imposed imposes ban banned bans signed
-    agreed pledged approve approved launched launch rejected sanction sanctions sanctioned
-    sanctioning tariff tariffs duties curbs controls restrict restricted restricts restriction
-    restrictions investigate investigated investigates investigation investigations fine fined
-    ordered talks met summit minister ministers ministerial government officials president
-    parliament ministry authorities regulator agreement memorandum treaty pact accord statement
-    declaration deal framework partnership dialogue visit visited visits visiting negotiate
-    negotiated negotiations expelled summoned blocked vetoed passed adopted plan plans will would
-    urged suspended settled recognised recognized raised introduced issued named cut lifted
-    eased expanded joined left withdrew withdrawn withdraws condemned warned accused criticised
-    criticized held hosted opened closed seized arrested charged set decided voted""".split()
+_SHORT_DEMONYMS = frozenset(
+    """Greek Greeks Uzbek Uzbeks Kazakh Kazakhs Tajik Tajiks Turkmen Kyrgyz Lao Malagasy Dane
+    Danes Finn Finns Swede Swedes Pole Poles Turk Turks Brit Brits Slovak Slovaks Basotho Motswana
+    Batswana Czechs Montenegrin Montenegrins Kiwi Kiwis Swiss Scots Welsh Irish Dutch Spanish
+    French British English""".split()
 )
-_WORD = re.compile(r"[a-z]+")
-# Blocs whose appearance means many governments act as a group.
-_GROUP_BLOCS = frozenset(
-    {
-        "G7",
-        "G20",
-        "QUAD",
-        "ASEAN",
-        "NATO",
-        "BRICS",
-        "OPEC",
-        "IPEF",
-        "GCC",
-        "APEC",
-        "AFRICAN_UNION",
-        "MERCOSUR",
-        "OECD",
-        "FIVE_EYES",
-        "AUKUS",
-    }
+_NOT_DEMONYMS = re.compile(
+    r"Republic|Kingdom|Emirate|Sultanate| of |&| and |^Port |^Abu |^New Delhi$|^The |^Bandar"
+    r"|^Palazzo|^mainland|^Chinese Taipei$"
 )
+
+
+def _is_demonym(alias: str, spec: dict[str, Any]) -> bool:
+    """Whether ``alias`` is a demonym or adjective ("Japanese", "South Koreans"), judged by its
+    ending; names, official names, capitals and seats are not."""
+    last = alias.split()[-1]
+    if alias == spec.get("name") or _NOT_DEMONYMS.search(alias) or last.isupper():
+        return False
+    if last in _SHORT_DEMONYMS:
+        return True
+    capital_like = alias in spec.get("capitals", ()) or alias in _CAPITALS_WITH_DEMONYM_ENDINGS
+    return bool(_DEMONYM_END.search(last)) and not capital_like
+
+
+# Capitals and seats whose spelling ends like a demonym.
+_CAPITALS_WITH_DEMONYM_ENDINGS = frozenset(
+    """Yerevan Belmopan Bangui Abidjan Zhongnanhai Algiers Helsinki Paris Westminster Tbilisi
+    Delhi Tehran Teheran Farnesina Amman Kasumigaseki Kantei Nairobi Moroni Nur-Sultan Tripoli
+    Kigali eSwatini Dili Tunis Funafuti Taipei Vatican Hanoi Pristina Prishtina Bosnia-Herzegovina
+    Burkina Prague Bern Berlin Dublin Lisbon Ankara Astana Bishkek Kremlin Vienna Bratislava
+    Tallinn Vilnius Wellington Washington Beijing Canberra Ottawa Pretoria Kyiv Kiev Moscow
+    Brussels Rabat Khartoum Islamabad Kabul Baghdad Damascus Sanaa Doha Riyadh Muscat Manama
+    Taiwan Japan Iran Oman Sudan Pakistan Afghanistan Bhutan Kazakhstan Uzbekistan Tajikistan
+    Turkmenistan Kyrgyzstan Azerbaijan Yemen Bahrain Brunei Mali Malawi Burundi Djibouti Haiti
+    Fiji Niger Chile Vietnam Dushanbe""".split()
+)
+
+ALIAS_BLOC, ALIAS_DOUBTFUL, ALIAS_DEMONYM, ALIAS_GROUP_BLOC = 1, 2, 4, 8
+ALIAS_FALSE_FRIEND, ALIAS_US, ALIAS_GEORGIA, ALIAS_WASHINGTON, ALIAS_EU = 16, 32, 64, 128, 256
 
 
 @dataclass(frozen=True)
@@ -282,69 +239,93 @@ class GeoResult:
     countries: tuple[str, ...]
     blocs: tuple[str, ...]
     scope: str
-    mentions: tuple[tuple[str, str, int, int], ...] = field(default=(), repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"countries": list(self.countries), "blocs": list(self.blocs), "scope": self.scope}
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """One regular expression matching any of ``words``, built as a character trie so that each
-    position of a text is tried against one path, not against every word; longest match first."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return build(trie)
-
-
 class Gazetteer:
-    """The alias tables of a gazetteer file (the packaged one by default)."""
+    """The alias tables of a gazetteer file (the packaged one by default).
+
+    ``aliases`` maps each alias to its entity index and flags (``ALIAS_*``); ``codes`` holds the
+    entities' codes (countries first, then blocs); ``false_friends`` the lower-case phrases
+    (with plurals) inside which an alias means nothing; ``lexicon`` the cue words and their
+    classes.
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.version = data.get("version", "0")
         self.names: dict[str, str] = {}
-        self.ambiguous: set[str] = set()
         self.bloc_members: dict[str, tuple[str, ...]] = {}
-        entries: dict[str, list[tuple[str, str]]] = {}
+        self.codes: list[str] = []
+        self.is_bloc: list[bool] = []
+        self.aliases: dict[str, tuple[int, int]] = {}
+        entries: dict[str, list[tuple[int, int]]] = {}
+        ambiguous: set[str] = set()
         for kind, table in (("country", data["countries"]), ("bloc", data["blocs"])):
             for code, spec in table.items():
+                index = len(self.codes)
+                self.codes.append(code)
+                self.is_bloc.append(kind == "bloc")
                 self.names[code] = spec.get("name", code)
+                flags = 0
                 if kind == "bloc":
                     self.bloc_members[code] = tuple(spec.get("members", []))
+                    flags |= ALIAS_BLOC | (ALIAS_GROUP_BLOC if code in _GROUP_BLOCS else 0)
+                    flags |= ALIAS_EU if code == "EU" else 0
+                flags |= ALIAS_US if code == "US" else 0
                 for alias in {spec.get("name", code), *spec.get("aliases", [])}:
-                    if alias.strip():
-                        entries.setdefault(alias.strip(), []).append((kind, code))
-                self.ambiguous.update(a.strip() for a in spec.get("ambiguous", []))
-        self.aliases = entries
-        # No look-behind: it would stop the regex engine from skipping ahead to the characters
-        # an alias can start with; the left boundary is checked on each (rare) match instead.
-        self.matcher = re.compile(r"(?:" + _trie_pattern(list(entries)) + r")(?![\w])")
+                    alias = alias.strip()
+                    if alias:
+                        demonym = kind == "country" and _is_demonym(alias, spec)
+                        entry = (index, flags | (ALIAS_DEMONYM if demonym else 0))
+                        entries.setdefault(alias, []).append(entry)
+                ambiguous.update(a.strip() for a in spec.get("ambiguous", []))
         phrases = {*data.get("false_friends", []), *_MORE_FALSE_FRIENDS}
-        variants = {v for p in phrases for v in (p, p + "s", p + "es")}
-        # Only aliases that occur inside some false-friend phrase need the (slower) check.
-        lowered = " ".join(sorted(variants)).lower()
-        self.in_false_friends = {a for a in entries if a.lower() in lowered}
-        self.false_friends = re.compile(
-            r"(?<!\w)(?:" + _trie_pattern(sorted({v.lower() for v in variants})) + r")(?!\w)"
-        )
+        self.false_friends = sorted({v.lower() for p in phrases for v in (p, p + "s", p + "es")})
+        joined = " ".join(self.false_friends)
+        for alias, options in entries.items():
+            # An alias of a bloc and of a country ("Brussels") means the bloc.
+            index, flags = min(options, key=lambda e: not (e[1] & ALIAS_BLOC))
+            if alias in ambiguous or len(options) > 1 or alias in _GIVEN_NAMES:
+                flags |= ALIAS_DOUBTFUL
+            if alias.lower() in joined:
+                flags |= ALIAS_FALSE_FRIEND
+            flags |= ALIAS_GEORGIA if alias == "Georgia" else 0
+            flags |= ALIAS_WASHINGTON if alias == "Washington" else 0
+            self.aliases[alias] = (index, flags)
+        self.lexicon = _lexicon()
 
     @classmethod
     @lru_cache(maxsize=1)
     def default(cls) -> Gazetteer:
         text = resources.files("classifier").joinpath("data/gazetteer.json").read_text("utf-8")
         return cls(json.loads(text))
+
+    @property
+    def ambiguous(self) -> set[str]:
+        return {a for a, (_, flags) in self.aliases.items() if flags & ALIAS_DOUBTFUL}
+
+    def scanner(self) -> Any:
+        """The compiled scanner over these tables (cached), or None without the C extension."""
+        if _NativeScanner is None:
+            return None
+        if "_scanner" not in self.__dict__:
+            aliases = [(a.encode("utf-8"), i, f) for a, (i, f) in self.aliases.items()]
+            self._scanner = _NativeScanner(
+                aliases,
+                [p.encode("utf-8") for p in self.false_friends],
+                sorted(self.lexicon.items()),
+                self.codes,
+                list(SCOPES),
+            )
+        return self._scanner
+
+    def _tries(self) -> tuple[dict, dict]:
+        if "_trie" not in self.__dict__:
+            self._trie = _build_trie(self.aliases)
+            self._ff_trie = _build_trie(dict.fromkeys(self.false_friends, True))
+        return self._trie, self._ff_trie
 
 
 def extract(text: str, gazetteer: Gazetteer | None = None) -> GeoResult:
@@ -357,138 +338,421 @@ def extract(text: str, gazetteer: Gazetteer | None = None) -> GeoResult:
     (('US', 'JP', 'KR'), 'trilateral')
     >>> extract("Michael Jordan ordered a turkey sandwich on fine china.").countries
     ()
+    >>> extract("A Japanese supplier halted shipments to Chinese customers.").scope
+    'none'
     """
+    return extract_many([text], gazetteer)[0]
+
+
+def extract_many(texts: Iterable[str], gazetteer: Gazetteer | None = None) -> list[GeoResult]:
+    """:func:`extract` over many texts, in the compiled scanner when it is built.
+
+    Examples
+    --------
+    >>> [r.scope for r in extract_many(["Seoul and Tokyo signed a pact.", "Rain in Spain."])]
+    ['bilateral', 'none']
+    """
+    return [
+        GeoResult(tuple(countries), tuple(blocs), scope)
+        for countries, blocs, scope in _extract(check_documents(texts), gazetteer, False)
+    ]
+
+
+def extract_records(texts: list[str], gazetteer: Gazetteer | None = None) -> list[dict[str, Any]]:
+    """Per text, ``{"countries": [...], "blocs": [...], "scope": ...}``: what the tagger adds to
+    its results (the fastest form, built by the compiled scanner when it is there).
+
+    Examples
+    --------
+    >>> extract_records(["Japan's trade ministry tightened export rules."])
+    [{'countries': ['JP'], 'blocs': [], 'scope': 'unilateral'}]
+    """
+    return _extract(texts, gazetteer, True)
+
+
+def native_available() -> bool:
+    """Whether the compiled scanner is in use (otherwise the Python reference runs: same
+    answers, about 50 times slower)."""
+    return _NativeScanner is not None
+
+
+def _extract(texts: list[str], gazetteer: Gazetteer | None, as_dicts: bool) -> list[Any]:
     gazetteer = gazetteer or Gazetteer.default()
-    candidates = []
-    for match in gazetteer.matcher.finditer(text):
-        alias, start, end = match.group(0), match.start(), match.end()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            continue
-        if (
-            alias in gazetteer.in_false_friends
-            and _inside_false_friend(gazetteer, text, start, end)
-        ) or _us_place(text, end):
-            continue
-        entries = gazetteer.aliases[alias]
-        # An alias of a bloc and of a country ("Brussels") means the bloc.
-        kind, code = min(entries, key=lambda e: e[0] != "bloc")
-        doubtful = alias in gazetteer.ambiguous or len(entries) > 1 or alias in _GIVEN_NAMES
-        candidates.append((kind, code, start, end, doubtful))
-    codes = {c[1] for c in candidates}
-    mentions = []
-    for kind, code, start, end, doubtful in candidates:
-        if doubtful:
-            other_place = len(codes - {code}) > 0
-            if not _supported(text, start, end, other_place, gazetteer):
-                continue
-        mentions.append((kind, code, start, end))
-    countries = tuple(dict.fromkeys(code for kind, code, _, _ in mentions if kind == "country"))
-    blocs = tuple(dict.fromkeys(code for kind, code, _, _ in mentions if kind == "bloc"))
-    return GeoResult(countries, blocs, _scope(text, mentions), tuple(mentions))
+    scanner = gazetteer.scanner()
+    if scanner is not None:
+        return scanner.extract_many(texts, as_dicts)
+    found = [_extract_reference(text, gazetteer) for text in texts]
+    if as_dicts:
+        return [{"countries": list(c), "blocs": list(b), "scope": s} for c, b, s in found]
+    return found
 
 
-def _inside_false_friend(gazetteer: Gazetteer, text: str, start: int, end: int) -> bool:
-    left = max(0, start - 40)
-    window = text[left : end + 40].lower()
-    return any(
-        m.start() + left <= start and end <= m.end() + left
-        for m in gazetteer.false_friends.finditer(window)
+# --- the reference implementation -------------------------------------------------------------
+
+
+def _build_trie(words: Iterable[str]) -> dict:
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = word
+    return trie
+
+
+def _separator(char: str) -> bool:
+    """Whether ``char`` separates tokens: ASCII other than letters and digits, Latin-1
+    punctuation (U+0080-U+00BF), general punctuation (U+2000-U+206F) and CJK punctuation
+    (U+3000-U+303F). Every other character is part of a word."""
+    code = ord(char)
+    if code < 128:
+        return not char.isalnum()
+    return code <= 0xBF or 0x2000 <= code <= 0x206F or 0x3000 <= code <= 0x303F
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+# Token flags. BREAK, COMMA, SPACE and HYPHEN describe the gap before the token.
+T_UPPER, T_BREAK, T_COMMA, T_SPACE, T_HYPHEN, T_POSSESSIVE, T_ALIAS, T_ED = (
+    1,
+    2,
+    4,
+    8,
+    16,
+    32,
+    64,
+    128,
+)
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    flags: int
+    bits: int  # lexicon classes of the lower-cased word
+
+
+def _tokens(text: str, lexicon: dict[str, int]) -> list[_Token]:
+    tokens: list[_Token] = []
+    n, i, previous_end = len(text), 0, 0
+    while i < n:
+        if _separator(text[i]):
+            i += 1
+            continue
+        start = i
+        while i < n and not _separator(text[i]):
+            i += 1
+        gap, word = text[previous_end:start], text[start:i]
+        previous_end = i
+        if tokens and word == "s" and gap in ("'", "\u2019"):
+            tokens[-1].flags |= T_POSSESSIVE
+            continue
+        flags = T_UPPER if "A" <= word[0] <= "Z" else 0
+        if tokens:
+            if gap == "-":
+                flags |= T_HYPHEN
+            elif gap.strip(" ") == "":
+                flags |= T_SPACE
+            if "," in gap:
+                flags |= T_COMMA
+            # "U.S. officials": a dot after a one-letter word does not end the sentence.
+            last = tokens[-1]
+            dot = "." in gap and not (last.end - last.start == 1 and text[last.start].isascii())
+            if dot or " - " in gap or any(c in gap for c in "\n!?;:\u2013\u2014"):
+                flags |= T_BREAK
+        if i - start > 3 and word.endswith("ed") and word.isascii():
+            flags |= T_ED
+        bits = 0
+        if i - start <= 24 and word.isascii():
+            bits = lexicon.get(word.translate(_ASCII_LOWER), 0)
+            if word.isdigit() and i - start <= 3:
+                value = int(word)
+                bits = TWO if value == 2 else THREE if value == 3 else MANY if value > 3 else 0
+        tokens.append(_Token(start, i, flags, bits))
+    return tokens
+
+
+def _longest(trie: dict, text: str, start: int) -> int:
+    """End of the longest trie word at ``text[start:]`` that ends at a word boundary, or -1."""
+    node, i, best, n = trie, start, -1, len(text)
+    while i < n:
+        node = node.get(text[i])
+        if node is None:
+            break
+        i += 1
+        if "" in node and (i == n or _separator(text[i]) or _separator(text[i - 1])):
+            best = i
+    return best
+
+
+@dataclass
+class _Mention:
+    entity: int
+    flags: int
+    first: int  # index of its first token
+    last: int  # index of its last token
+    start: int
+    end: int
+    acting: bool = False
+
+
+def _extract_reference(text: str, gaz: Gazetteer) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    trie, ff_trie = gaz._tries()
+    tokens = _tokens(text, gaz.lexicon)
+    mentions: list[_Mention] = []
+    k = 0
+    while k < len(tokens):
+        end = _longest(trie, text, tokens[k].start)
+        if end < 0:
+            k += 1
+            continue
+        last = k
+        while last + 1 < len(tokens) and tokens[last + 1].start < end:
+            last += 1
+        entity, flags = gaz.aliases[text[tokens[k].start : end]]
+        mentions.append(_Mention(entity, flags, k, last, tokens[k].start, end))
+        if k == last:
+            tokens[k].flags |= T_ALIAS
+        k = last + 1
+    if not mentions:
+        return (), (), "none"
+    spans = []
+    if any(m.flags & ALIAS_FALSE_FRIEND for m in mentions):
+        lowered = text.translate(_ASCII_LOWER)
+        for token in tokens:
+            end = _longest(ff_trie, lowered, token.start)
+            if end > 0:
+                spans.append((token.start, end))
+    kept = [m for m in mentions if not _dropped(m, tokens, spans, mentions)]
+    doc_bits = 0
+    for token in tokens:
+        doc_bits |= token.bits
+    # Doubtful aliases judged on their own context first (True, False or None: undecided);
+    # the undecided ones count when another place is certain ("Jordan and Chad" alone is not).
+    verdicts = [_supported(m, tokens, doc_bits) if m.flags & ALIAS_DOUBTFUL else True for m in kept]
+    certain = {m.entity for m, verdict in zip(kept, verdicts) if verdict}
+    found = [
+        m
+        for m, verdict in zip(kept, verdicts)
+        if verdict or (verdict is None and (m.entity in certain or len(certain - {m.entity}) > 0))
+    ]
+    countries = tuple(dict.fromkeys(gaz.codes[m.entity] for m in found if not m.flags & ALIAS_BLOC))
+    blocs = tuple(dict.fromkeys(gaz.codes[m.entity] for m in found if m.flags & ALIAS_BLOC))
+    return countries, blocs, SCOPES[_scope(found, tokens)]
+
+
+def _dropped(m: _Mention, tokens: list[_Token], spans: list, mentions: list[_Mention]) -> bool:
+    """A false friend ("china clay"), a town named after a country ("Cuba, New York"), or
+    Washington the state."""
+    if m.flags & ALIAS_FALSE_FRIEND and any(a <= m.start and m.end <= b for a, b in spans):
+        return True
+    following = m.last + 1
+    if following >= len(tokens):
+        return False
+    nxt = tokens[following]
+    if m.flags & ALIAS_WASHINGTON and nxt.bits & STATE_NOUN and not nxt.flags & T_BREAK:
+        return True
+    if not nxt.flags & T_COMMA or nxt.flags & T_BREAK or not nxt.flags & T_UPPER:
+        return False
+    if nxt.bits & US_STATE and not m.flags & ALIAS_GEORGIA:
+        return True
+    if following + 1 < len(tokens) and tokens[following + 1].bits & STATE_WORD2:
+        return tokens[following + 1].flags & T_UPPER != 0
+    return any(o.first == following and o.flags & ALIAS_US for o in mentions)
+
+
+def _supported(m: _Mention, tokens: list[_Token], doc_bits: int) -> bool | None:
+    """Whether a doubtful alias is meant as a country (or bloc) here; None if its context
+    does not tell."""
+    n = len(tokens)
+    first = tokens[m.first]
+    before = tokens[m.first - 1] if m.first > 0 and not first.flags & T_BREAK else None
+    after = tokens[m.last + 1] if m.last + 1 < n else None
+    if after is not None and after.flags & T_BREAK:
+        after = None
+    possessive = tokens[m.last].flags & T_POSSESSIVE
+    if after is not None:
+        if after.bits & RIVER:
+            return False  # the Niger River
+        if after.bits & COORD and m.last + 3 < n:
+            third = tokens[m.last + 3]
+            if third.bits & RIVER and not (third.flags | tokens[m.last + 2].flags) & T_BREAK:
+                return False  # the Niger and Benue rivers
+    if before is not None and before.bits & NAMING:
+        return False  # a dog named Chad
+    if m.flags & ALIAS_GEORGIA and (
+        doc_bits & GEORGIA_US or any(t.bits & STATE_NOUN for t in tokens[m.last + 1 : m.last + 6])
+    ):
+        return False  # the US state: Atlanta, Savannah, Thanksgiving, "Georgia, the U.S. state"
+    # A person's name: "Michael Jordan", "Chad Brooks", "India Harlow".
+    if before is not None and first.flags & T_SPACE and not _place_or_word(before):
+        return False
+    if after is not None and after.flags & T_SPACE and not possessive and not _place_or_word(after):
+        return False
+    if before is not None:
+        if before.bits & PLACE_PREP:
+            return True
+        if first.flags & T_COMMA and before.flags & T_UPPER:
+            return True  # "Jingdezhen, China": a city, then its country
+    low, high = max(0, m.first - 10), min(n, m.last + 11)
+    return True if any(tokens[k].bits & GOV for k in range(low, high)) else None
+
+
+def _place_or_word(token: _Token) -> bool:
+    """A neighbour that cannot be part of a person's name."""
+    return (
+        not token.flags & T_UPPER
+        or token.flags & T_ALIAS != 0
+        or token.bits & (GOV | FUNCTION) != 0
     )
 
 
-def _us_place(text: str, end: int) -> bool:
-    """ "Cuba, New York" or "Peru, Indiana": a town named after a country, not the country."""
-    return text.startswith(", ", end) and bool(_US_PLACE.match(text, end + 2))
+def _phrase_after(tokens: list[_Token], last: int, count: int) -> list[_Token]:
+    """Up to ``count`` words after index ``last`` in its noun phrase: the sentence, a verb
+    ("Beijing announced that exporters ...") or a function word ends it."""
+    out = []
+    for k in range(last + 1, min(len(tokens), last + 1 + count)):
+        token = tokens[k]
+        if token.flags & (T_BREAK | T_ED | T_COMMA) or token.bits & STOP:
+            break
+        out.append(token)
+    return out
 
 
-_PREVIOUS_WORD = re.compile(r"([\w'’.]+)([^\w'’.]*)$")
-_NEXT_WORD = re.compile(r"^('s|’s)?([^\w'’]*)([\w'’.]+)")
-_GOVERNMENT_NEAR = re.compile(r"\b(?:" + "|".join(sorted(_GOVERNMENT)) + r")\b", re.IGNORECASE)
+def _word_before(tokens: list[_Token], first: int) -> tuple[_Token | None, int]:
+    """The word before a mention in its sentence, skipping articles and directions ("the",
+    "eastern"); and its index, or (None, -1) at the start of a sentence."""
+    k = first - 1
+    while k >= 0 and not tokens[k + 1].flags & T_BREAK and tokens[k].bits & SKIP:
+        k -= 1
+    if k < 0 or tokens[k + 1].flags & T_BREAK:
+        return None, -1
+    return tokens[k], k
 
 
-def _supported(text: str, start: int, end: int, other_place: bool, gazetteer: Gazetteer) -> bool:
-    """Whether a doubtful alias at ``text[start:end]`` is meant as a country."""
-    previous = _PREVIOUS_WORD.search(text[max(0, start - 40) : start])
-    following = _NEXT_WORD.search(text[end : end + 40])
-    before = previous.group(1) if previous else ""
-    gap_before = previous.group(2) if previous else ""
-    possessive = bool(following and following.group(1))
-    after = following.group(3) if following else ""
-    gap_after = following.group(2) if following else ""
-    window_after = text[end : end + 40].lower()
-    if re.match(r"^(?:'s|’s)?\s+(?:and\s+\w+\s+)?rivers?\b|^\s+(?:delta|basin)\b", window_after):
-        return False  # the Niger River, the Niger and Benue rivers
-
-    if before.lower() in ("named", "called", "nicknamed", "dubbed"):
-        return False  # "a dog named Chad"
-    if text[start:end] == "Georgia" and _GEORGIA_US.search(text):
-        return False  # the US state: "Atlanta", "Savannah", "Thanksgiving", "the U.S. state"
-
-    def place_or_word(token: str) -> bool:
-        token = token.rstrip(".")
-        return (
-            not token[:1].isupper()
-            or token in gazetteer.aliases
-            or token.lower() in _GOVERNMENT
-            or token.lower() in _FUNCTION_WORDS
-        )
-
-    # A person's name: "Michael Jordan", "Chad Brooks", "India Harlow".
-    if before and gap_before.strip() == "" and not place_or_word(before):
+def _in_list_after(previous: _Mention, m: _Mention, tokens: list[_Token]) -> bool:
+    """``m`` follows ``previous`` in a list: "X, Y and Z" (articles allowed)."""
+    if previous.last >= m.first or tokens[m.first].flags & T_BREAK:
         return False
-    if after and gap_after.strip() == "" and not possessive and not place_or_word(after):
+    linked = (
+        bool(tokens[previous.last + 1].flags & T_COMMA) if previous.last + 1 == m.first else False
+    )
+    for k in range(previous.last + 1, m.first):
+        token = tokens[k]
+        if token.flags & T_BREAK or not token.bits & (COORD | ARTICLE):
+            return False
+        linked = linked or bool(token.bits & COORD or token.flags & T_COMMA)
+    return linked
+
+
+def _acts(m: _Mention, tokens: list[_Token], phrase_end: int) -> bool:
+    """Whether the mention stands for a government doing something: a subject or a partner
+    ("Japan said", "with Japan"), or a state actor ("Japanese officials", "Japan's ministry");
+    not an object ("urged Japan"), a place ("in Japan"), a target ("curbs on Japan") or a
+    company's origin ("a Japanese supplier", "Singapore-based"). ``phrase_end`` is the last
+    token of the list the mention opens ("Japanese and Korean officials")."""
+    if m.last + 1 < len(tokens):
+        nxt = tokens[m.last + 1]
+        if nxt.flags & T_HYPHEN and nxt.bits & LOCATIVE:
+            return False  # Singapore-based
+    before, index = _word_before(tokens, m.first)
+    first = tokens[m.first]
+    following = tokens[phrase_end + 1] if phrase_end + 1 < len(tokens) else None
+    if following is not None and following.flags & T_BREAK:
+        following = None
+    subject = before is None
+    blocked = False  # a place, target or neighbour: no verb after it makes it a subject
+    if before is not None:
+        after_state = index > 0 and tokens[index - 1].bits & STATE
+        if before.bits & FROM and after_state:
+            subject = True  # officials from Japan, the leaders of Japan
+        elif before.bits & SUBJECT:
+            blocked = bool(index > 0 and tokens[index - 1].bits & BORDER)  # its border with Haiti
+            subject = not blocked
+        elif before.bits & (LOCATIVE | TARGET):
+            blocked = True
+        elif first.flags & T_COMMA or tokens[index + 1].flags & T_COMMA:
+            # "On Monday, Japan ...": a clause starts; "in Jingdezhen, China": a place.
+            blocked = bool(
+                before.flags & T_UPPER and index > 0 and tokens[index - 1].bits & LOCATIVE
+            )
+            subject = not blocked
+            if _reports(tokens, phrase_end):
+                return False  # "..., the Japanese defence ministry said."
+    if following is not None and (following.bits & VERB or following.flags & T_ED) and not blocked:
+        subject = True  # "Tokyo said", "a move Georgetown denounced"
+    if m.flags & ALIAS_BLOC:
+        if m.first > 0 and tokens[m.first - 1].bits & OWNER:
+            return False  # its AUKUS submarines
+        return subject
+    if blocked:
         return False
-    if before.lower() in _PLACE_PREPOSITIONS:
-        return True
-    if gap_before.strip() == "," and before[:1].isupper():
-        return True  # "Jingdezhen, China": a city, then its country
-    window = text[max(0, start - 60) : end + 60]
-    return bool(_GOVERNMENT_NEAR.search(window)) or other_place
+    after = _phrase_after(tokens, phrase_end, 4)
+    state = next((k for k, t in enumerate(after) if t.bits & STATE), 99)
+    company = next((k for k, t in enumerate(after) if t.bits & COMPANY), 99)
+    if m.flags & ALIAS_DEMONYM:
+        return state < company  # Japanese officials; a Japanese supplier
+    state_or_act = next((k for k, t in enumerate(after) if t.bits & (STATE | ACT_NOUN)), 99)
+    if tokens[m.last].flags & T_POSSESSIVE:
+        return state_or_act < company  # Japan's trade ministry, not Japan's carmakers
+    if company < state_or_act:
+        return False  # a U.S. chipmaker
+    return subject or state_or_act < 99  # U.S. officials, U.S. export controls
 
 
-_COMPANY_NOUNS = re.compile(
-    r"\W*(?:[a-z-]+\s+){0,3}(companies|company|firms?|makers?|maker|manufacturers?|"
-    r"chipmakers?|carmakers?|automakers?|startups?|start-ups?|groups?|investors?|banks?|"
-    r"operators?|brands?|businesses|exporters|importers|producers?|suppliers?|tourists|"
-    r"visitors|fans|players|team|artists|engineers|students|workers|families|consumers)\b"
-)
-_STATE_ACTOR = re.compile(
-    r"\b(government|minist\w+|president|officials?|authorit\w+|parliament|regulator"
-    r"|embassy|leaders?|agency|central bank|lawmakers|state|navy|army|military|court)\b",
-    re.IGNORECASE,
-)
-_PLACE_BEFORE = re.compile(
-    r"\b(in|from|to|into|across|near|visit(?:ed|ing)?|via|throughout|outside|inside|around"
-    r"|based|made)\s+(the\s+)?$",
-    re.IGNORECASE,
-)
+def _reports(tokens: list[_Token], phrase_end: int) -> bool:
+    """Whether the phrase ending at ``phrase_end`` ends its sentence with "said" or "says"."""
+    for k in range(phrase_end + 1, min(len(tokens), phrase_end + 6)):
+        if tokens[k].flags & (T_BREAK | T_COMMA):
+            return False
+        if tokens[k].bits & SAY:
+            return k + 1 == len(tokens) or bool(tokens[k + 1].flags & T_BREAK)
+    return False
 
 
-def _acting(text: str, mentions: list[tuple[str, str, int, int]]) -> list[str]:
-    """Codes of the mentions that stand for a government doing something: not a place of an
-    event ("in Vietnam") and not a demonym describing companies or people ("Finnish makers")."""
-    acting: dict[str, None] = {}
-    for kind, code, start, end in mentions:
-        if code in acting:
-            continue  # one acting mention is enough
-        if kind == "bloc" or _STATE_ACTOR.search(text, max(0, start - 40), end + 40):
-            acting[code] = None
+def _count_cue(tokens: list[_Token]) -> tuple[int, bool]:
+    """The number of parties the text states ("both sides" 2, "three nations" 3, "twenty
+    countries" 4, meaning many; 0 if it states none), and whether it is definite ("the two
+    governments"): then it outweighs the count of parties found."""
+    for k, token in enumerate(tokens):
+        if not token.bits & (TWO | THREE | MANY):
             continue
-        before = text[max(0, start - 24) : start]
-        if not (_PLACE_BEFORE.search(before) or _COMPANY_NOUNS.match(text, end, end + 40)):
-            acting[code] = None
-    return list(acting)
+        for following in _phrase_after(tokens, k, 3):
+            if following.bits & COMPANY:
+                break
+            if following.bits & GROUP:
+                number = 2 if token.bits & TWO else 3 if token.bits & THREE else 4
+                definite = k > 0 and tokens[k - 1].bits & ARTICLE and not token.flags & T_BREAK
+                return number, bool(definite)
+    return 0, False
 
 
-def _scope(text: str, mentions: list[tuple[str, str, int, int]]) -> str:
-    acting = _acting(text, mentions)
-    if not acting:
-        return "none"
-    words = set(_WORD.findall(text.lower()))
-    if words.isdisjoint(_ACTION_WORDS):
-        return "none"
-    if any(code in _GROUP_BLOCS for code in acting):
-        return "multilateral"
-    if len(acting) == 1 or words.isdisjoint(_JOINT_WORDS):
-        return "unilateral"
-    return {2: "bilateral", 3: "trilateral"}.get(len(acting), "multilateral")
+def _scope(mentions: list[_Mention], tokens: list[_Token]) -> int:
+    """Index in ``SCOPES`` of the scope: the number of acting parties, or more when the text
+    states it ("the two governments") or a bloc acts as a group."""
+    acting: dict[int, None] = {}
+    group = False
+    k = 0
+    while k < len(mentions):
+        end = k  # mentions[k:end + 1] form a list: "X, Y and Z"
+        while end + 1 < len(mentions) and _in_list_after(mentions[end], mentions[end + 1], tokens):
+            end += 1
+        acts = _acts(mentions[k], tokens, mentions[end].last)
+        for m in mentions[k : end + 1]:
+            if not acts:
+                continue
+            acting[m.entity] = None
+            if m.flags & ALIAS_GROUP_BLOC:
+                group = True
+            elif m.flags & ALIAS_EU and any(
+                t.bits & GROUP for t in _phrase_after(tokens, m.last, 3)
+            ):
+                group = True  # EU ministers, EU member states
+        k = end + 1
+    cue, definite = _count_cue(tokens)
+    if not acting and not cue:
+        return 0
+    if group:
+        return 4
+    return cue if definite else max(min(len(acting), 4), cue)

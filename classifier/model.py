@@ -25,6 +25,7 @@ from .calibration import best_threshold, fit_platt
 from .evaluation import evaluate_indicators
 from .exceptions import SchemaError
 from .features import TfidfVectorizer
+from .geo import extract_records
 from .result import TagResult
 from .taxonomy import Taxonomy
 
@@ -36,7 +37,8 @@ __all__ = ["ArticleTagger", "Thresholds"]
 # A threshold override: one cut-off for every label, or per label ("label" or "facet.label").
 Thresholds = float | Mapping[str, float] | None
 # What scoring a batch gives: probabilities (n_texts, n_labels), tokens and known tokens per text.
-Scores = tuple[np.ndarray, np.ndarray, np.ndarray]
+# Probabilities, tokens and known tokens per text, and the countries records (or None).
+Scores = tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]] | None]
 
 _LOSSES = ("squared_hinge", "logistic")
 # Bias of a label that never occurs in training: its probability is ~1e-13, never assigned.
@@ -530,14 +532,18 @@ class ArticleTagger(ParamsMixin):
         thresholds = self._thresholds(threshold)
         return _ResultStream(self, scorer, batches, thresholds, top_k, countries)
 
-    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[Scores]:
+    def score_batches(
+        self, batches: Iterable[list[str]], *, countries: bool = False
+    ) -> Iterator[Scores]:
         """For each batch of texts, in order: the stacked probabilities (see
-        :meth:`predict_proba_stacked`) and, per text, the number of word tokens and of tokens the
-        model knows. :class:`~classifier.parallel.TaggerPool` has the same method, run by worker
+        :meth:`predict_proba_stacked`), per text the number of word tokens and of tokens the
+        model knows, and with ``countries`` the records of :func:`classifier.geo.extract_records`
+        (else None). :class:`~classifier.parallel.TaggerPool` has the same method, run by worker
         processes."""
         for batch in batches:
             log_odds, n_tokens, n_known = self._score(batch)
-            yield _sigmoid(log_odds), n_tokens, n_known
+            found = extract_records(batch) if countries else None
+            yield _sigmoid(log_odds), n_tokens, n_known, found
 
     def pool(self, n_jobs: int = 2) -> TaggerPool:
         """Worker processes that tag with this model: ``with tagger.pool(2) as p: p.tag_many(...)``.
@@ -584,7 +590,7 @@ class ArticleTagger(ParamsMixin):
     def _results(
         self, ids: list[Any], scores: Scores, thresholds: np.ndarray, top_k: int | None
     ) -> Iterator[TagResult]:
-        proba, n_tokens, n_known = scores
+        proba, n_tokens, n_known, found = scores
         facets = self.taxonomy_.facets
         layout = [
             (f.name, f.labels, c.start, c.stop)
@@ -612,7 +618,13 @@ class ArticleTagger(ParamsMixin):
             else:
                 labels = {name: tuple(found[:top_k]) for name, found in per_facet.items()}
             yield TagResult(
-                doc_id, labels, row=probabilities, layout=layout, tokens=tokens, known=known
+                doc_id,
+                labels,
+                row=probabilities,
+                layout=layout,
+                tokens=tokens,
+                known=known,
+                extra=found[row] if found is not None else None,
             )
 
     # ------------------------------------------------------------------ persistence
@@ -675,24 +687,15 @@ class _ResultStream:
         return next(self._results)
 
     def _generate(self) -> Iterator[TagResult]:
-        pending: deque[tuple[list[Any], list[str]]] = deque()
+        pending: deque[list[Any]] = deque()
 
         def texts_only() -> Iterator[list[str]]:
             for batch_ids, batch in self.batches:
-                pending.append((batch_ids, batch))
+                pending.append(batch_ids)
                 yield batch
 
-        for scores in self.scorer.score_batches(texts_only()):
-            batch_ids, batch = pending.popleft()
-            results = self.tagger._results(batch_ids, scores, self.thresholds, self.top_k)
-            if not self.countries:
-                yield from results
-                continue
-            from .geo import extract
-
-            for result, text in zip(results, batch):
-                result.extra.update(extract(text).to_dict())
-                yield result
+        for scores in self.scorer.score_batches(texts_only(), countries=self.countries):
+            yield from self.tagger._results(pending.popleft(), scores, self.thresholds, self.top_k)
 
 
 def _linear_scores(X: Any, coef: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -31,8 +31,8 @@ def _start_worker(model: bytes) -> None:
     _worker_tagger = loads_model(model, source="<model sent to worker>")
 
 
-def _score(texts: list[str]) -> Scores:
-    return next(_worker_tagger.score_batches([texts]))
+def _score(texts: list[str], countries: bool) -> Scores:
+    return next(_worker_tagger.score_batches([texts], countries=countries))
 
 
 class TaggerPool:
@@ -82,17 +82,22 @@ class TaggerPool:
         """As :meth:`ArticleTagger.tag_many`, with the scoring spread over the workers."""
         return self.tagger._tag_stream(self, texts, ids, threshold, top_k, batch_size)
 
-    def score_batches(self, batches: Iterable[list[str]]) -> Iterator[Scores]:
-        """As :meth:`ArticleTagger.score_batches`, computed by the workers; at most
-        ``2 * n_jobs`` batches are in flight."""
+    def score_batches(
+        self, batches: Iterable[list[str]], *, countries: bool = False
+    ) -> Iterator[Scores]:
+        """As :meth:`ArticleTagger.score_batches`, computed by the workers (countries too); at
+        most ``2 * n_jobs`` batches are in flight."""
         batches = iter(batches)
-        submit = self._pool.apply_async
-        pending = deque(submit(_score, (batch,)) for batch in islice(batches, 2 * self.n_jobs))
+
+        def submit(batch: list[str]) -> Any:
+            return self._pool.apply_async(_score, (batch, countries))
+
+        pending = deque(submit(batch) for batch in islice(batches, 2 * self.n_jobs))
         while pending:
-            proba = pending.popleft().get()
+            scores = pending.popleft().get()
             for batch in islice(batches, 1):
-                pending.append(submit(_score, (batch,)))
-            yield proba
+                pending.append(submit(batch))
+            yield scores
 
     def close(self) -> None:
         """Stop the workers."""
