@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Lexicon classes: the same bits as in geo.py. */
 enum {
@@ -36,11 +39,12 @@ enum {
 /* Token flags. */
 enum {
     T_UPPER = 1, T_BREAK = 2, T_COMMA = 4, T_SPACE = 8, T_HYPHEN = 16, T_POSSESSIVE = 32,
-    T_ALIAS = 64, T_ED = 128,
+    T_ALIAS = 64, T_ANCHOR = 256, T_NUMBER = 512, T_HAS_BITS = 1024,
 };
 
 #define MAX_LEXICON_WORD 24
 #define FIRST_WORD_BITS (1u << 16)
+#define NUMBER_FILTER 4096u
 #define MAX_ENTITIES 4096
 
 /* A trie over bytes: edges in an open-addressing table keyed by (node << 8 | byte). */
@@ -59,12 +63,11 @@ typedef struct {
     uint32_t bits;
 } LexSlot;
 
+/* A word. T_ANCHOR: an alias may start with it; T_NUMBER: it may be a number word; T_HAS_BITS:
+   ``bits`` holds its lexicon classes, which are looked up only when a rule asks (see tbits). */
 typedef struct {
     int64_t start, end;
     uint32_t flags, bits;
-    uint32_t word_hash;  /* of the word as written: does an alias start with it? */
-    uint32_t lower_hash; /* of the lower-cased word: the lexicon key */
-    int32_t lexical; /* whether it may be in the lexicon: ASCII and at most MAX_LEXICON_WORD bytes */
 } Token;
 
 typedef struct {
@@ -72,13 +75,17 @@ typedef struct {
     int64_t start, end;
 } Mention;
 
-typedef struct {
+typedef struct GeoScannerS {
     PyObject_HEAD
     Trie aliases, false_friends;
     int32_t *alias_entity, *alias_flags;
     LexSlot *lexicon;
     size_t lexicon_mask;
+    int64_t max_false_friend; /* bytes of the longest false-friend phrase */
     uint8_t first_words[FIRST_WORD_BITS / 8]; /* hashes of the first words of aliases */
+    uint8_t anchor_byte[256];                 /* first bytes of aliases */
+    uint8_t numbers[NUMBER_FILTER / 8]; /* number_key of the number words */
+    uint32_t number_lengths[256];       /* bit L of [c]: a number word of L bytes starts with c */
     PyObject *codes;  /* tuple of str */
     PyObject *scopes; /* tuple of 5 str */
     int32_t n_entities;
@@ -120,7 +127,7 @@ static void trie_free(Trie *t) {
 static inline int32_t trie_child(const Trie *t, int32_t node, uint8_t byte) {
     if (node == 1) return t->root_child[byte];
     uint64_t key = ((uint64_t)node << 8) | byte;
-    size_t slot = mix64(key) & t->mask;
+    size_t slot = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & t->mask;
     while (t->keys[slot]) {
         if (t->keys[slot] == key) return t->children[slot];
         slot = (slot + 1) & t->mask;
@@ -138,7 +145,7 @@ static void trie_add(Trie *t, const uint8_t *word, Py_ssize_t n, int32_t value) 
                 t->root_child[word[i]] = child;
             } else {
                 uint64_t key = ((uint64_t)node << 8) | word[i];
-                size_t slot = mix64(key) & t->mask;
+                size_t slot = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & t->mask;
                 while (t->keys[slot]) slot = (slot + 1) & t->mask;
                 t->keys[slot] = key;
                 t->children[slot] = child;
@@ -216,12 +223,15 @@ static uint32_t lexicon_bits(const GeoScanner *g, const uint8_t *s, int64_t n, u
 /* ---- one document ---------------------------------------------------------------------- */
 
 typedef struct {
+    uint64_t *words; /* bitmap: bit i set when byte i of the text belongs to a word */
+    int64_t cap_words;
+    const struct GeoScannerS *g;
+    const uint8_t *s; /* the text */
+    int64_t n;        /* its length */
     Token *tokens;
     int64_t n_tokens, cap_tokens;
     Mention *mentions;
     int64_t n_mentions, cap_mentions;
-    int64_t *spans; /* false-friend spans: start, end pairs */
-    int64_t n_spans, cap_spans;
     int8_t *verdicts;
     int64_t cap_verdicts;
     Mention *kept;
@@ -239,74 +249,97 @@ static int grow(void **buffer, int64_t *capacity, int64_t needed, size_t item) {
     return 0;
 }
 
-static int gap_contains(const uint8_t *s, int64_t a, int64_t b, const char *needle, int64_t k) {
-    for (int64_t i = a; i + k <= b; i++)
-        if (memcmp(s + i, needle, (size_t)k) == 0) return 1;
+/* Key of a word in the number-word filter: its length and its first and last bytes. */
+static inline uint32_t number_key(const uint8_t *word, int64_t len) {
+    return ((uint32_t)ascii_lower(word[0]) * 961u + ascii_lower(word[len - 1]) * 31u +
+            (uint32_t)len) % NUMBER_FILTER;
+}
+
+/* Fill w->words: one bit per byte of s, set for the bytes of word characters. ASCII text goes
+   16 bytes at a time where SSE2 is there; other text one character at a time. */
+static int word_bitmap(const uint8_t *s, int64_t n, int ascii, Scratch *w) {
+    int64_t n_words = n / 64 + 2;
+    if (grow((void **)&w->words, &w->cap_words, n_words, sizeof(uint64_t))) return -1;
+    uint64_t *bm = w->words;
+    memset(bm, 0, sizeof(uint64_t) * (size_t)n_words);
+    int64_t i = 0;
+#ifdef __SSE2__
+    if (ascii) {
+        const __m128i d0 = _mm_set1_epi8(0x2F), d1 = _mm_set1_epi8(0x3A);
+        const __m128i a0 = _mm_set1_epi8(0x60), a1 = _mm_set1_epi8(0x7B), fold = _mm_set1_epi8(0x20);
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d1));
+            __m128i folded = _mm_or_si128(v, fold);
+            __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(folded, a0), _mm_cmplt_epi8(folded, a1));
+            uint64_t mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+            bm[i >> 6] |= mask << (i & 63);
+            if ((i & 63) > 48) bm[(i >> 6) + 1] |= mask >> (64 - (i & 63));
+        }
+    }
+#endif
+    while (i < n) {
+        int sep, len = char_at(s, n, i, &sep);
+        if (!sep)
+            for (int k = 0; k < len; k++, i++) bm[i >> 6] |= 1ull << (i & 63);
+        else
+            i += len;
+    }
     return 0;
 }
 
-/* Split s into tokens with their flags; lexicon classes come later (lexicon_pass), only for
-   texts that name a country. */
-static int tokenize(const uint8_t *s, int64_t n, Scratch *w) {
-    int64_t i = 0, previous_end = 0;
-    w->n_tokens = 0;
+/* The first position >= i whose bit is ``set`` (n if none). */
+static inline int64_t next_bit(const uint64_t *bm, int64_t i, int64_t n, int set) {
     while (i < n) {
-        uint8_t c = s[i];
-        int sep, len;
-        if (c < 0x80) {
-            if (!ascii_alnum(c)) {
-                i++;
-                continue;
-            }
-        } else {
-            len = char_at(s, n, i, &sep);
-            if (sep) {
-                i += len;
-                continue;
-            }
+        uint64_t word = set ? bm[i >> 6] : ~bm[i >> 6];
+        word &= ~0ull << (i & 63);
+        if (word) {
+            int64_t found = (i & ~63LL) + __builtin_ctzll(word);
+            return found < n ? found : n;
         }
+        i = (i | 63) + 1;
+    }
+    return n;
+}
+
+/* Split s into tokens with their flags (after word_bitmap); lexicon classes come later, on
+   demand (tbits). */
+static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w) {
+    int64_t previous_end = 0, i = 0;
+    w->n_tokens = 0;
+    /* Tokens are separated, so there are at most (n + 1) / 2 of them. */
+    if (grow((void **)&w->tokens, &w->cap_tokens, n / 2 + 1, sizeof(Token))) return -1;
+    const uint64_t *bm = w->words;
+    while ((i = next_bit(bm, i, n, 1)) < n) {
         int64_t start = i;
-        int ascii = 1;
-        uint32_t word_hash = 0, lower_hash = 0;
-        while (i < n) {
-            c = s[i];
-            if (c < 0x80) {
-                if (!ascii_alnum(c)) break;
-                word_hash = word_hash * 31 + c;
-                lower_hash = lower_hash * 31 + ascii_lower(c);
-                i++;
-            } else {
-                len = char_at(s, n, i, &sep);
-                if (sep) break;
-                ascii = 0;
-                for (int j = 0; j < len; j++) word_hash = word_hash * 31 + s[i + j];
-                i += len;
-            }
-        }
+        i = next_bit(bm, i, n, 0);
         int64_t gap_a = previous_end, gap_b = start, wlen = i - start;
         previous_end = i;
-        if (w->n_tokens && wlen == 1 && s[start] == 's' &&
+        uint8_t first = s[start];
+        if (w->n_tokens && wlen == 1 && first == 's' &&
             ((gap_b - gap_a == 1 && s[gap_a] == '\'') ||
              (gap_b - gap_a == 3 && memcmp(s + gap_a, "\xe2\x80\x99", 3) == 0))) {
             w->tokens[w->n_tokens - 1].flags |= T_POSSESSIVE;
             continue;
         }
-        uint32_t flags = (s[start] >= 'A' && s[start] <= 'Z') ? T_UPPER : 0;
-        if (w->n_tokens) {
+        uint32_t flags = (first >= 'A' && first <= 'Z') ? T_UPPER : 0;
+        if (gap_b - gap_a == 1 && s[gap_a] == ' ') {
+            if (w->n_tokens) flags |= T_SPACE; /* the common case: one space */
+        } else if (w->n_tokens) {
             int spaces = 1, brk = 0, dot = 0;
             for (int64_t k = gap_a; k < gap_b; k++) {
-                uint8_t g = s[k];
-                if (g == ' ') continue;
+                uint8_t ch = s[k];
+                if (ch == ' ') continue;
                 spaces = 0;
-                if (g == ',') {
+                if (ch == ',') {
                     flags |= T_COMMA;
-                } else if (g == '.') {
+                } else if (ch == '.') {
                     dot = 1;
-                } else if (g == '\n' || g == '!' || g == '?' || g == ';' || g == ':') {
+                } else if (ch == '\n' || ch == '!' || ch == '?' || ch == ';' || ch == ':') {
                     brk = 1;
-                } else if (g == '-') {
+                } else if (ch == '-') {
                     brk |= k > gap_a && k + 1 < gap_b && s[k - 1] == ' ' && s[k + 1] == ' ';
-                } else if (g == 0xE2 && k + 2 < gap_b && s[k + 1] == 0x80) {
+                } else if (ch == 0xE2 && k + 2 < gap_b && s[k + 1] == 0x80) {
                     brk |= s[k + 2] == 0x93 || s[k + 2] == 0x94; /* en and em dashes */
                 }
             }
@@ -319,25 +352,40 @@ static int tokenize(const uint8_t *s, int64_t n, Scratch *w) {
             }
             if (brk) flags |= T_BREAK;
         }
-        if (ascii && wlen > 3 && s[i - 2] == 'e' && s[i - 1] == 'd') flags |= T_ED;
-        if (w->n_tokens == w->cap_tokens &&
-            grow((void **)&w->tokens, &w->cap_tokens, w->n_tokens + 1, sizeof(Token)))
-            return -1;
-        w->tokens[w->n_tokens++] =
-            (Token){start, i, flags, 0, word_hash, lower_hash, ascii && wlen <= MAX_LEXICON_WORD};
+        if (wlen < 32 && (g->number_lengths[first] >> wlen) & 1) {
+            uint32_t key = number_key(s + start, wlen);
+            if (g->numbers[key >> 3] & (1u << (key & 7))) flags |= T_NUMBER;
+        }
+        if (g->anchor_byte[first]) {
+            uint32_t h = word_hash(s + start, wlen, 0) & (FIRST_WORD_BITS - 1);
+            if (g->first_words[h >> 3] & (1u << (h & 7))) flags |= T_ANCHOR;
+        }
+        w->tokens[w->n_tokens++] = (Token){start, i, flags, 0};
     }
     return 0;
 }
 
-/* The lexicon classes of every token, and their union. */
-static uint32_t lexicon_pass(const GeoScanner *g, const uint8_t *s, Scratch *w) {
-    uint32_t doc_bits = 0;
-    for (int64_t k = 0; k < w->n_tokens; k++) {
-        Token *t = &w->tokens[k];
-        if (!t->lexical) continue;
-        int64_t wlen = t->end - t->start;
-        const uint8_t *word = s + t->start;
-        uint32_t bits = lexicon_bits(g, word, wlen, t->lower_hash);
+/* Whether the ASCII word t ends in "ed" and has more than three letters ("announced"). */
+static int ends_ed(const Scratch *w, const Token *t) {
+    int64_t len = t->end - t->start;
+    const uint8_t *word = w->s + t->start;
+    if (len <= 3 || word[len - 2] != 'e' || word[len - 1] != 'd') return 0;
+    for (int64_t k = 0; k < len; k++)
+        if (word[k] >= 0x80) return 0;
+    return 1;
+}
+
+/* The lexicon classes of token t, looked up the first time they are asked for. */
+static uint32_t tbits(const Scratch *w, const Token *token) {
+    Token *t = (Token *)token;
+    if (t->flags & T_HAS_BITS) return t->bits;
+    uint32_t bits = 0;
+    int64_t wlen = t->end - t->start;
+    const uint8_t *word = w->s + t->start;
+    int lexical = wlen <= MAX_LEXICON_WORD;
+    for (int64_t k = 0; lexical && k < wlen; k++) lexical = word[k] < 0x80;
+    if (lexical) {
+        bits = lexicon_bits(w->g, word, wlen, word_hash(word, wlen, 1));
         if (wlen <= 3 && word[0] >= '0' && word[0] <= '9') {
             int value = 0, digits = 1;
             for (int64_t j = 0; j < wlen; j++) {
@@ -346,10 +394,17 @@ static uint32_t lexicon_pass(const GeoScanner *g, const uint8_t *s, Scratch *w) 
             }
             if (digits) bits = value == 2 ? TWO : value == 3 ? THREE : value > 3 ? MANY : 0;
         }
-        t->bits = bits;
-        doc_bits |= bits;
     }
-    return doc_bits;
+    t->bits = bits;
+    t->flags |= T_HAS_BITS;
+    return bits;
+}
+
+/* The union of the lexicon classes of all tokens. */
+static uint32_t doc_bits(const Scratch *w) {
+    uint32_t bits = 0;
+    for (int64_t k = 0; k < w->n_tokens; k++) bits |= tbits(w, &w->tokens[k]);
+    return bits;
 }
 
 /* End of the longest trie word at s[start:] that ends at a word boundary, or -1; with
@@ -373,33 +428,70 @@ static int64_t longest(const Trie *t, const uint8_t *s, int64_t n, int64_t start
     return best;
 }
 
+/* Whether s names a place (after word_bitmap): a cheap pass that lets most texts skip
+   tokenizing. It tries the aliases at every token start with a capital or non-ASCII letter; an
+   alias that starts with a small letter ("mainland China") contains one that does (GeoScanner
+   checks), so the pass finds a match whenever the full one does. */
+static int may_name_a_place(const GeoScanner *g, const uint8_t *s, int64_t n, const Scratch *w) {
+    const uint64_t *bm = w->words;
+    int64_t n_words = (n + 63) / 64;
+    uint64_t carry = 0; /* bit 63 of the previous bitmap word */
+    for (int64_t k = 0; k < n_words; k++) {
+        uint64_t starts = bm[k] & ~((bm[k] << 1) | carry);
+        carry = bm[k] >> 63;
+        while (starts) {
+            int64_t i = (k << 6) + __builtin_ctzll(starts);
+            starts &= starts - 1;
+            uint8_t first = s[i];
+            if (!((first >= 'A' && first <= 'Z') || first >= 0xC0) || !g->anchor_byte[first])
+                continue;
+            int64_t end = next_bit(bm, i, n, 0);
+            uint32_t h = word_hash(s + i, end - i, 0) & (FIRST_WORD_BITS - 1);
+            int32_t value;
+            if ((g->first_words[h >> 3] & (1u << (h & 7))) &&
+                longest(&g->aliases, s, n, i, 0, &value) >= 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 #define TOK(k) (w->tokens[(k)])
 
-static int dropped(const Mention *m, const Scratch *w) {
-    if (m->flags & ALIAS_FALSE_FRIEND) {
-        for (int64_t k = 0; k < w->n_spans; k++)
-            if (w->spans[2 * k] <= m->start && m->end <= w->spans[2 * k + 1]) return 1;
+/* Whether a false-friend phrase ("china clay") that starts at a token contains the mention:
+   only phrases that start at most max_false_friend bytes before it can. */
+static int inside_false_friend(const Mention *m, const Scratch *w) {
+    int64_t k = m->first;
+    while (k > 0 && TOK(k - 1).start >= m->start - w->g->max_false_friend) k--;
+    for (; k <= m->first; k++) {
+        int32_t value;
+        if (longest(&w->g->false_friends, w->s, w->n, TOK(k).start, 1, &value) >= m->end) return 1;
     }
+    return 0;
+}
+
+static int dropped(const Mention *m, const Scratch *w) {
+    if ((m->flags & ALIAS_FALSE_FRIEND) && inside_false_friend(m, w)) return 1;
     int64_t following = m->last + 1;
     if (following >= w->n_tokens) return 0;
     const Token *nxt = &TOK(following);
-    if ((m->flags & ALIAS_WASHINGTON) && (nxt->bits & STATE_NOUN) && !(nxt->flags & T_BREAK))
+    if ((m->flags & ALIAS_WASHINGTON) && (tbits(w, nxt) & STATE_NOUN) && !(nxt->flags & T_BREAK))
         return 1;
     if (!(nxt->flags & T_COMMA) || (nxt->flags & T_BREAK) || !(nxt->flags & T_UPPER)) return 0;
-    if ((nxt->bits & US_STATE) && !(m->flags & ALIAS_GEORGIA)) return 1;
-    if (following + 1 < w->n_tokens && (TOK(following + 1).bits & STATE_WORD2))
+    if ((tbits(w, nxt) & US_STATE) && !(m->flags & ALIAS_GEORGIA)) return 1;
+    if (following + 1 < w->n_tokens && (tbits(w, &TOK(following + 1)) & STATE_WORD2))
         return (TOK(following + 1).flags & T_UPPER) != 0;
     for (int64_t k = 0; k < w->n_mentions; k++)
         if (w->mentions[k].first == following && (w->mentions[k].flags & ALIAS_US)) return 1;
     return 0;
 }
 
-static inline int place_or_word(const Token *t) {
-    return !(t->flags & T_UPPER) || (t->flags & T_ALIAS) || (t->bits & (GOV | FUNCTION));
+static inline int place_or_word(const Scratch *w, const Token *t) {
+    return !(t->flags & T_UPPER) || (t->flags & T_ALIAS) || (tbits(w, t) & (GOV | FUNCTION));
 }
 
 /* 1 supported, 0 rejected, -1 undecided. */
-static int supported(const Mention *m, const Scratch *w, uint32_t doc_bits) {
+static int supported(const Mention *m, const Scratch *w) {
     int64_t n = w->n_tokens;
     const Token *first = &TOK(m->first);
     const Token *before = (m->first > 0 && !(first->flags & T_BREAK)) ? &TOK(m->first - 1) : NULL;
@@ -407,29 +499,29 @@ static int supported(const Mention *m, const Scratch *w, uint32_t doc_bits) {
     if (after && (after->flags & T_BREAK)) after = NULL;
     int possessive = (TOK(m->last).flags & T_POSSESSIVE) != 0;
     if (after) {
-        if (after->bits & RIVER) return 0;
-        if ((after->bits & COORD) && m->last + 3 < n) {
+        if (tbits(w, after) & RIVER) return 0;
+        if ((tbits(w, after) & COORD) && m->last + 3 < n) {
             const Token *third = &TOK(m->last + 3);
-            if ((third->bits & RIVER) && !((third->flags | TOK(m->last + 2).flags) & T_BREAK))
+            if ((tbits(w, third) & RIVER) && !((third->flags | TOK(m->last + 2).flags) & T_BREAK))
                 return 0;
         }
     }
-    if (before && (before->bits & NAMING)) return 0;
+    if (before && (tbits(w, before) & NAMING)) return 0;
     if (m->flags & ALIAS_GEORGIA) {
-        if (doc_bits & GEORGIA_US) return 0;
+        if (doc_bits(w) & GEORGIA_US) return 0;
         for (int64_t k = m->last + 1; k < n && k < m->last + 6; k++)
-            if (TOK(k).bits & STATE_NOUN) return 0;
+            if (tbits(w, &TOK(k)) & STATE_NOUN) return 0;
     }
-    if (before && (first->flags & T_SPACE) && !place_or_word(before)) return 0;
-    if (after && (after->flags & T_SPACE) && !possessive && !place_or_word(after)) return 0;
+    if (before && (first->flags & T_SPACE) && !place_or_word(w, before)) return 0;
+    if (after && (after->flags & T_SPACE) && !possessive && !place_or_word(w, after)) return 0;
     if (before) {
-        if (before->bits & PLACE_PREP) return 1;
+        if (tbits(w, before) & PLACE_PREP) return 1;
         if ((first->flags & T_COMMA) && (before->flags & T_UPPER)) return 1;
     }
     int64_t low = m->first - 10 > 0 ? m->first - 10 : 0;
     int64_t high = m->last + 11 < n ? m->last + 11 : n;
     for (int64_t k = low; k < high; k++)
-        if (TOK(k).bits & GOV) return 1;
+        if (tbits(w, &TOK(k)) & GOV) return 1;
     return -1;
 }
 
@@ -438,7 +530,7 @@ static int64_t phrase_after(const Scratch *w, int64_t last, int64_t count) {
     int64_t k = last + 1;
     while (k < w->n_tokens && k < last + 1 + count) {
         const Token *t = &TOK(k);
-        if ((t->flags & (T_BREAK | T_ED | T_COMMA)) || (t->bits & STOP)) break;
+        if ((t->flags & (T_BREAK | T_COMMA)) || ends_ed(w, t) || (tbits(w, t) & STOP)) break;
         k++;
     }
     return k - (last + 1);
@@ -446,13 +538,13 @@ static int64_t phrase_after(const Scratch *w, int64_t last, int64_t count) {
 
 static int64_t first_with(const Scratch *w, int64_t last, int64_t count, uint32_t bits) {
     for (int64_t k = 0; k < count; k++)
-        if (TOK(last + 1 + k).bits & bits) return k;
+        if (tbits(w, &TOK(last + 1 + k)) & bits) return k;
     return 99;
 }
 
 static int64_t word_before(const Scratch *w, int64_t first) {
     int64_t k = first - 1;
-    while (k >= 0 && !(TOK(k + 1).flags & T_BREAK) && (TOK(k).bits & SKIP)) k--;
+    while (k >= 0 && !(TOK(k + 1).flags & T_BREAK) && (tbits(w, &TOK(k)) & SKIP)) k--;
     if (k < 0 || (TOK(k + 1).flags & T_BREAK)) return -1;
     return k;
 }
@@ -462,8 +554,8 @@ static int in_list_after(const Mention *previous, const Mention *m, const Scratc
     int linked = previous->last + 1 == m->first ? (TOK(m->first).flags & T_COMMA) != 0 : 0;
     for (int64_t k = previous->last + 1; k < m->first; k++) {
         const Token *t = &TOK(k);
-        if ((t->flags & T_BREAK) || !(t->bits & (COORD | ARTICLE))) return 0;
-        linked = linked || (t->bits & COORD) || (t->flags & T_COMMA);
+        if ((t->flags & T_BREAK) || !(tbits(w, t) & (COORD | ARTICLE))) return 0;
+        linked = linked || (tbits(w, t) & COORD) || (t->flags & T_COMMA);
     }
     return linked;
 }
@@ -471,7 +563,7 @@ static int in_list_after(const Mention *previous, const Mention *m, const Scratc
 static int reports(const Scratch *w, int64_t phrase_end) {
     for (int64_t k = phrase_end + 1; k < w->n_tokens && k < phrase_end + 6; k++) {
         if (TOK(k).flags & (T_BREAK | T_COMMA)) return 0;
-        if (TOK(k).bits & SAY) return k + 1 == w->n_tokens || (TOK(k + 1).flags & T_BREAK);
+        if (tbits(w, &TOK(k)) & SAY) return k + 1 == w->n_tokens || (TOK(k + 1).flags & T_BREAK);
     }
     return 0;
 }
@@ -480,7 +572,7 @@ static int acts(const Mention *m, const Scratch *w, int64_t phrase_end) {
     int64_t n = w->n_tokens;
     if (m->last + 1 < n) {
         const Token *nxt = &TOK(m->last + 1);
-        if ((nxt->flags & T_HYPHEN) && (nxt->bits & LOCATIVE)) return 0;
+        if ((nxt->flags & T_HYPHEN) && (tbits(w, nxt) & LOCATIVE)) return 0;
     }
     int64_t index = word_before(w, m->first);
     const Token *before = index >= 0 ? &TOK(index) : NULL;
@@ -489,24 +581,24 @@ static int acts(const Mention *m, const Scratch *w, int64_t phrase_end) {
     if (following && (following->flags & T_BREAK)) following = NULL;
     int subject = before == NULL, blocked = 0;
     if (before) {
-        int after_state = index > 0 && (TOK(index - 1).bits & STATE);
-        if ((before->bits & FROM) && after_state) {
+        int after_state = index > 0 && (tbits(w, &TOK(index - 1)) & STATE);
+        if ((tbits(w, before) & FROM) && after_state) {
             subject = 1;
-        } else if (before->bits & SUBJECT) {
-            blocked = index > 0 && (TOK(index - 1).bits & BORDER);
+        } else if (tbits(w, before) & SUBJECT) {
+            blocked = index > 0 && (tbits(w, &TOK(index - 1)) & BORDER);
             subject = !blocked;
-        } else if (before->bits & (LOCATIVE | TARGET)) {
+        } else if (tbits(w, before) & (LOCATIVE | TARGET)) {
             blocked = 1;
         } else if ((first->flags & T_COMMA) || (TOK(index + 1).flags & T_COMMA)) {
-            blocked = (before->flags & T_UPPER) && index > 0 && (TOK(index - 1).bits & LOCATIVE);
+            blocked = (before->flags & T_UPPER) && index > 0 && (tbits(w, &TOK(index - 1)) & LOCATIVE);
             subject = !blocked;
             if (reports(w, phrase_end)) return 0;
         }
     }
-    if (following && ((following->bits & VERB) || (following->flags & T_ED)) && !blocked)
+    if (following && ((tbits(w, following) & VERB) || ends_ed(w, following)) && !blocked)
         subject = 1;
     if (m->flags & ALIAS_BLOC) {
-        if (m->first > 0 && (TOK(m->first - 1).bits & OWNER)) return 0;
+        if (m->first > 0 && (tbits(w, &TOK(m->first - 1)) & OWNER)) return 0;
         return subject;
     }
     if (blocked) return 0;
@@ -523,15 +615,16 @@ static int acts(const Mention *m, const Scratch *w, int64_t phrase_end) {
 /* The stated number of parties (0 if none), plus 8 when definite ("the two governments"). */
 static int count_cue(const Scratch *w) {
     for (int64_t k = 0; k < w->n_tokens; k++) {
-        uint32_t bits = TOK(k).bits;
+        if (!(TOK(k).flags & T_NUMBER)) continue;
+        uint32_t bits = tbits(w, &TOK(k));
         if (!(bits & (TWO | THREE | MANY))) continue;
         int64_t count = phrase_after(w, k, 3);
         for (int64_t j = 0; j < count; j++) {
             const Token *t = &TOK(k + 1 + j);
-            if (t->bits & COMPANY) break;
-            if (t->bits & GROUP) {
+            if (tbits(w, t) & COMPANY) break;
+            if (tbits(w, t) & GROUP) {
                 int number = (bits & TWO) ? 2 : (bits & THREE) ? 3 : 4;
-                int definite = k > 0 && (TOK(k - 1).bits & ARTICLE) && !(TOK(k).flags & T_BREAK);
+                int definite = k > 0 && (tbits(w, &TOK(k - 1)) & ARTICLE) && !(TOK(k).flags & T_BREAK);
                 return number + (definite ? 8 : 0);
             }
         }
@@ -575,38 +668,37 @@ static int scope(const Mention *found, int64_t n_found, const Scratch *w, uint8_
 }
 
 /* (countries, blocs, scope) of one UTF-8 text. */
-static PyObject *KEY_COUNTRIES, *KEY_BLOCS, *KEY_SCOPE;
+/* What the scan finds in one text: its countries and blocs (entity indices, in order of first
+   mention, stored from ``offset`` in the batch's id array) and its scope. */
+typedef struct {
+    int64_t offset;
+    int32_t n_countries, n_blocs, scope;
+} Found;
 
-/* The answer for one text: a (countries, blocs, scope) tuple, or with ``as_dict`` a dict with
-   those keys; countries and blocs are new lists of codes. Steals the references. */
-static PyObject *answer(PyObject *countries, PyObject *blocs, PyObject *scope, int as_dict) {
-    PyObject *out = NULL;
-    if (!countries || !blocs) goto done;
-    if (as_dict) {
-        out = PyDict_New();
-        if (out && (PyDict_SetItem(out, KEY_COUNTRIES, countries) ||
-                    PyDict_SetItem(out, KEY_BLOCS, blocs) || PyDict_SetItem(out, KEY_SCOPE, scope)))
-            Py_CLEAR(out);
-    } else {
-        out = PyTuple_Pack(3, countries, blocs, scope);
-    }
-done:
-    Py_XDECREF(countries);
-    Py_XDECREF(blocs);
-    return out;
-}
+/* Per-batch work space for scan_one, beyond the token scratch. */
+typedef struct {
+    uint8_t *seen, *acting;
+    int32_t *touched, *order;
+    int32_t *ids; /* entity indices of every text of the batch */
+    int64_t n_ids, cap_ids;
+} Batch;
 
-static PyObject *extract_one(GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w,
-                             uint8_t *seen, uint8_t *acting, int32_t *touched, int as_dict) {
+/* Countries, blocs and scope of one UTF-8 text into *found. Runs without the GIL: it touches no
+   Python object. Returns -1 when memory runs out. */
+static int scan_one(const GeoScanner *g, const uint8_t *s, int64_t n, int ascii, Scratch *w,
+                    Batch *b, Found *found) {
+    *found = (Found){b->n_ids, 0, 0, 0};
     w->n_mentions = 0;
-    if (tokenize(s, n, w)) return PyErr_NoMemory();
-    int any_false_friend = 0;
+    w->g = g;
+    w->s = s;
+    w->n = n;
+    w->n_tokens = 0;
+    if (word_bitmap(s, n, ascii, w)) return -1;
+    if (may_name_a_place(g, s, n, w) && tokenize(g, s, n, w)) return -1;
     for (int64_t k = 0; k < w->n_tokens;) {
         int32_t alias = -1;
-        uint32_t h = TOK(k).word_hash & (FIRST_WORD_BITS - 1);
         int64_t end = -1;
-        if (g->first_words[h >> 3] & (1u << (h & 7)))
-            end = longest(&g->aliases, s, n, TOK(k).start, 0, &alias);
+        if (TOK(k).flags & T_ANCHOR) end = longest(&g->aliases, s, n, TOK(k).start, 0, &alias);
         if (end < 0) {
             k++;
             continue;
@@ -614,43 +706,27 @@ static PyObject *extract_one(GeoScanner *g, const uint8_t *s, int64_t n, Scratch
         int64_t last = k;
         while (last + 1 < w->n_tokens && TOK(last + 1).start < end) last++;
         if (grow((void **)&w->mentions, &w->cap_mentions, w->n_mentions + 1, sizeof(Mention)))
-            return PyErr_NoMemory();
+            return -1;
         int32_t flags = g->alias_flags[alias];
         w->mentions[w->n_mentions++] =
             (Mention){g->alias_entity[alias], flags, (int32_t)k, (int32_t)last, TOK(k).start, end};
-        any_false_friend |= (flags & ALIAS_FALSE_FRIEND) != 0;
         if (k == last) TOK(k).flags |= T_ALIAS;
         k = last + 1;
     }
-    if (!w->n_mentions)
-        return answer(PyList_New(0), PyList_New(0), PyTuple_GET_ITEM(g->scopes, 0), as_dict);
-    uint32_t doc_bits = lexicon_pass(g, s, w);
-    w->n_spans = 0;
-    if (any_false_friend) {
-        for (int64_t k = 0; k < w->n_tokens; k++) {
-            int32_t value;
-            int64_t end = longest(&g->false_friends, s, n, TOK(k).start, 1, &value);
-            if (end > 0) {
-                if (grow((void **)&w->spans, &w->cap_spans, 2 * (w->n_spans + 1), sizeof(int64_t)))
-                    return PyErr_NoMemory();
-                w->spans[2 * w->n_spans] = TOK(k).start;
-                w->spans[2 * w->n_spans + 1] = end;
-                w->n_spans++;
-            }
-        }
-    }
-    /* Drop false friends in place (the reference keeps the dropped ones out of ``kept``). */
-    if (grow((void **)&w->kept, &w->cap_kept, w->n_mentions, sizeof(Mention)))
-        return PyErr_NoMemory();
+    if (!w->n_mentions) return 0;
+    /* Drop false friends (the reference keeps the dropped ones out of ``kept``). */
+    if (grow((void **)&w->kept, &w->cap_kept, w->n_mentions, sizeof(Mention))) return -1;
     Mention *kept = w->kept;
     int64_t n_kept = 0;
     for (int64_t k = 0; k < w->n_mentions; k++)
         if (!dropped(&w->mentions[k], w)) kept[n_kept++] = w->mentions[k];
-    if (grow((void **)&w->verdicts, &w->cap_verdicts, n_kept + 1, 1)) return PyErr_NoMemory();
+    if (grow((void **)&w->verdicts, &w->cap_verdicts, n_kept + 1, 1)) return -1;
+    uint8_t *seen = b->seen;
+    int32_t *touched = b->touched, *order = b->order;
     /* seen[e]: 1 when entity e has a certain mention. */
     int64_t n_touched = 0, n_certain = 0;
     for (int64_t k = 0; k < n_kept; k++) {
-        int v = (kept[k].flags & ALIAS_DOUBTFUL) ? supported(&kept[k], w, doc_bits) : 1;
+        int v = (kept[k].flags & ALIAS_DOUBTFUL) ? supported(&kept[k], w) : 1;
         w->verdicts[k] = (int8_t)v;
         if (v == 1 && !seen[kept[k].entity]) {
             seen[kept[k].entity] = 1;
@@ -666,28 +742,70 @@ static PyObject *extract_one(GeoScanner *g, const uint8_t *s, int64_t n, Scratch
         if (keep) kept[n_found++] = kept[k];
     }
     for (int64_t k = 0; k < n_touched; k++) seen[touched[k]] = 0;
-    /* Codes in order of first mention. */
-    PyObject *countries = PyList_New(0), *blocs = PyList_New(0), *result = NULL;
-    if (!countries || !blocs) goto fail;
+    /* Codes in order of first mention: countries from the front of ``order``, blocs from the
+       back. */
+    int64_t n_countries = 0, n_blocs = 0, size = g->n_entities;
     n_touched = 0;
     for (int64_t k = 0; k < n_found; k++) {
         int e = kept[k].entity;
         if (seen[e]) continue;
         seen[e] = 1;
         touched[n_touched++] = e;
-        PyObject *code = PyTuple_GET_ITEM(g->codes, e);
-        if (PyList_Append((kept[k].flags & ALIAS_BLOC) ? blocs : countries, code)) goto fail;
+        if (kept[k].flags & ALIAS_BLOC) {
+            order[size - 1 - n_blocs++] = e;
+        } else {
+            order[n_countries++] = e;
+        }
     }
     for (int64_t k = 0; k < n_touched; k++) seen[touched[k]] = 0;
     n_touched = 0;
-    int sc = scope(kept, n_found, w, acting, touched, &n_touched);
-    for (int64_t k = 0; k < n_touched; k++) acting[touched[k]] = 0;
-    return answer(countries, blocs, PyTuple_GET_ITEM(g->scopes, sc), as_dict);
-fail:
-    for (int64_t k = 0; k < n_touched; k++) seen[touched[k]] = 0;
+    found->scope = scope(kept, n_found, w, b->acting, touched, &n_touched);
+    for (int64_t k = 0; k < n_touched; k++) b->acting[touched[k]] = 0;
+    if (grow((void **)&b->ids, &b->cap_ids, b->n_ids + n_countries + n_blocs, sizeof(int32_t)))
+        return -1;
+    for (int64_t k = 0; k < n_countries; k++) b->ids[b->n_ids++] = order[k];
+    for (int64_t k = 0; k < n_blocs; k++) b->ids[b->n_ids++] = order[size - 1 - k];
+    found->n_countries = (int32_t)n_countries;
+    found->n_blocs = (int32_t)n_blocs;
+    return 0;
+}
+
+static PyObject *KEY_COUNTRIES, *KEY_BLOCS, *KEY_SCOPE;
+
+/* A tuple of the codes of ``count`` entities. Tuples of strings cannot be in a reference cycle:
+   untracked, they keep the garbage collector away from the many result dicts that hold them. */
+static PyObject *codes_tuple(const GeoScanner *g, const int32_t *ids, int32_t count) {
+    PyObject *tuple = PyTuple_New(count);
+    if (!tuple || !count) return tuple;
+    for (int32_t k = 0; k < count; k++) {
+        PyObject *code = PyTuple_GET_ITEM(g->codes, ids[k]);
+        Py_INCREF(code);
+        PyTuple_SET_ITEM(tuple, k, code);
+    }
+    PyObject_GC_UnTrack(tuple);
+    return tuple;
+}
+
+/* The answer for one text: a (countries, blocs, scope) tuple, or with ``as_dict`` a dict with
+   those keys. */
+static PyObject *answer(const GeoScanner *g, const Batch *b, const Found *f, int as_dict) {
+    PyObject *countries = codes_tuple(g, b->ids + f->offset, f->n_countries);
+    PyObject *blocs = codes_tuple(g, b->ids + f->offset + f->n_countries, f->n_blocs);
+    PyObject *scope = PyTuple_GET_ITEM(g->scopes, f->scope), *out = NULL;
+    if (countries && blocs) {
+        if (as_dict) {
+            out = PyDict_New();
+            if (out && (PyDict_SetItem(out, KEY_COUNTRIES, countries) ||
+                        PyDict_SetItem(out, KEY_BLOCS, blocs) ||
+                        PyDict_SetItem(out, KEY_SCOPE, scope)))
+                Py_CLEAR(out);
+        } else {
+            out = PyTuple_Pack(3, countries, blocs, scope);
+        }
+    }
     Py_XDECREF(countries);
     Py_XDECREF(blocs);
-    return result;
+    return out;
 }
 
 /* ---- the Python type ------------------------------------------------------------------- */
@@ -701,6 +819,34 @@ static void GeoScanner_dealloc(GeoScanner *self) {
     Py_XDECREF(self->codes);
     Py_XDECREF(self->scopes);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* For an alias that starts with a small letter: whether its first word that starts with a capital
+   or non-ASCII letter is itself an alias (what may_name_a_place relies on). */
+static int has_capital_alias(const Trie *t, const uint8_t *bytes, Py_ssize_t size) {
+    uint8_t first = size ? bytes[0] : 0;
+    if ((first >= 'A' && first <= 'Z') || first >= 0xC0) return 1;
+    Py_ssize_t i = 0;
+    while (i < size) {
+        int sep, len = char_at(bytes, size, i, &sep);
+        if (sep) {
+            i += len;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < size) {
+            len = char_at(bytes, size, i, &sep);
+            if (sep) break;
+            i += len;
+        }
+        first = bytes[start];
+        if ((first >= 'A' && first <= 'Z') || first >= 0xC0) {
+            int32_t node = 1;
+            for (Py_ssize_t k = start; k < i && node; k++) node = trie_child(t, node, bytes[k]);
+            return node && t->value[node] >= 0;
+        }
+    }
+    return 0;
 }
 
 static int build_trie(Trie *t, PyObject *words, int with_values, GeoScanner *self) {
@@ -745,12 +891,14 @@ static int build_trie(Trie *t, PyObject *words, int with_values, GeoScanner *sel
             }
             uint32_t h = word_hash(bytes, end, 0) & (FIRST_WORD_BITS - 1);
             self->first_words[h >> 3] |= (uint8_t)(1u << (h & 7));
+            if (size) self->anchor_byte[bytes[0]] = 1;
+
         }
     }
     return 0;
 }
 
-static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *kwds) {
+static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *Py_UNUSED(kwds)) {
     PyObject *aliases, *false_friends, *lexicon, *codes, *scopes;
     if (!PyArg_ParseTuple(args, "O!O!O!O!O!", &PyList_Type, &aliases, &PyList_Type, &false_friends,
                           &PyList_Type, &lexicon, &PyList_Type, &codes, &PyList_Type, &scopes))
@@ -771,7 +919,22 @@ static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     if (build_trie(&self->aliases, aliases, 1, self)) return -1;
+    for (Py_ssize_t i = 0; i < n_aliases; i++) {
+        PyObject *word = PyTuple_GET_ITEM(PyList_GET_ITEM(aliases, i), 0);
+        if (!has_capital_alias(&self->aliases, (const uint8_t *)PyBytes_AS_STRING(word),
+                               PyBytes_GET_SIZE(word))) {
+            PyErr_Format(PyExc_ValueError,
+                         "GeoScanner: alias %R starts with a small letter, and its first "
+                         "capitalised word is not an alias",
+                         word);
+            return -1;
+        }
+    }
     if (build_trie(&self->false_friends, false_friends, 0, self)) return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(false_friends); i++) {
+        Py_ssize_t size = PyBytes_GET_SIZE(PyList_GET_ITEM(false_friends, i));
+        if (size > self->max_false_friend) self->max_false_friend = size;
+    }
     Py_ssize_t n_words = PyList_GET_SIZE(lexicon);
     size_t size = 64;
     while (size < 2 * (size_t)n_words + 2) size <<= 1;
@@ -781,6 +944,16 @@ static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     self->lexicon_mask = size - 1;
+    for (int c = '0'; c <= '9'; c++) /* numbers of one to three digits */
+        for (int64_t len = 1; len <= 3; len++)
+            for (int last = '0'; last <= '9'; last++) {
+                uint8_t word[3] = {(uint8_t)c, (uint8_t)last, (uint8_t)last};
+                if (len == 1 && last != c) continue;
+                word[len - 1] = (uint8_t)last;
+                self->number_lengths[c] |= 1u << len;
+                uint32_t key = number_key(word, len);
+                self->numbers[key >> 3] |= (uint8_t)(1u << (key & 7));
+            }
     for (Py_ssize_t i = 0; i < n_words; i++) {
         PyObject *pair = PyList_GET_ITEM(lexicon, i);
         const char *word;
@@ -800,76 +973,113 @@ static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *kwds) {
         self->lexicon[slot].length = (uint8_t)len;
         self->lexicon[slot].used = 1;
         self->lexicon[slot].bits = (uint32_t)bits;
+        if (bits & (TWO | THREE | MANY) && len > 0) {
+            /* Both cases of the first letter: the tokenizer sees words as written. */
+            uint8_t c = (uint8_t)word[0];
+            self->number_lengths[c] |= 1u << len;
+            if (c >= 'a' && c <= 'z') self->number_lengths[c - 32] |= 1u << len;
+            uint32_t key = number_key((const uint8_t *)word, len);
+            self->numbers[key >> 3] |= (uint8_t)(1u << (key & 7));
+        }
     }
     return 0;
+}
+
+/* The UTF-8 bytes of a str; a text with lone surrogates is encoded as the reference sees it (one
+   code point each), into *keep, which the caller releases. */
+static const char *utf8_of(PyObject *text, Py_ssize_t *n, PyObject **keep) {
+    const char *s = PyUnicode_AsUTF8AndSize(text, n);
+    if (s) return s;
+    PyErr_Clear();
+    *keep = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+    if (!*keep) return NULL;
+    *n = PyBytes_GET_SIZE(*keep);
+    return PyBytes_AS_STRING(*keep);
 }
 
 static PyObject *GeoScanner_extract_many(GeoScanner *self, PyObject *args) {
     PyObject *texts;
     int as_dict = 0;
     if (!PyArg_ParseTuple(args, "O|p", &texts, &as_dict)) return NULL;
-    PyObject *seq = PySequence_Fast(texts, "extract_many expects a sequence of str");
+    /* A tuple of our own: other threads may change the caller's list while the GIL is released,
+       and the texts must outlive the scan. */
+    PyObject *seq = PySequence_Tuple(texts);
     if (!seq) return NULL;
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
-    PyObject *out = PyList_New(count);
+    Py_ssize_t count = PyTuple_GET_SIZE(seq);
+    size_t entities = (size_t)self->n_entities + 1;
+    PyObject *out = NULL, *keep = PyList_New(0);
     Scratch w = {0};
-    uint8_t *seen = calloc((size_t)self->n_entities + 1, 1);
-    uint8_t *acting = calloc((size_t)self->n_entities + 1, 1);
-    int32_t *touched = malloc(sizeof(int32_t) * ((size_t)self->n_entities + 1));
-    if (!out || !seen || !acting || !touched) {
-        if (out) PyErr_NoMemory();
-        goto fail;
+    Batch b = {calloc(entities, 1), calloc(entities, 1), malloc(sizeof(int32_t) * entities),
+               malloc(sizeof(int32_t) * entities), NULL, 0, 0};
+    const char **starts = malloc(sizeof(char *) * ((size_t)count + 1));
+    Py_ssize_t *sizes = malloc(sizeof(Py_ssize_t) * ((size_t)count + 1));
+    uint8_t *ascii = malloc((size_t)count + 1);
+    Found *found = malloc(sizeof(Found) * ((size_t)count + 1));
+    if (!keep || !b.seen || !b.acting || !b.touched || !b.order || !starts || !sizes || !ascii ||
+        !found) {
+        PyErr_NoMemory();
+        goto done;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *text = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *text = PyTuple_GET_ITEM(seq, i), *bytes = NULL;
         if (!PyUnicode_Check(text)) {
             PyErr_Format(PyExc_TypeError, "extract_many: item %zd is %.100s, not str", i,
                          Py_TYPE(text)->tp_name);
-            goto fail;
+            goto done;
         }
-        Py_ssize_t n;
-        PyObject *encoded = NULL;
-        const char *s = PyUnicode_AsUTF8AndSize(text, &n);
-        if (!s) { /* lone surrogates: encode them as the reference sees them, one per char */
-            PyErr_Clear();
-            encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
-            if (!encoded) goto fail;
-            s = PyBytes_AS_STRING(encoded);
-            n = PyBytes_GET_SIZE(encoded);
+        starts[i] = utf8_of(text, &sizes[i], &bytes);
+        if (!starts[i]) goto done;
+        if (bytes) {
+            int failed = PyList_Append(keep, bytes);
+            Py_DECREF(bytes);
+            if (failed) goto done;
         }
-        PyObject *found = extract_one(self, (const uint8_t *)s, n, &w, seen, acting, touched, as_dict);
-        Py_XDECREF(encoded);
-        if (!found) goto fail;
-        PyList_SET_ITEM(out, i, found);
+        ascii[i] = PyUnicode_IS_ASCII(text) != 0;
     }
+    int failed = 0;
+    /* The scan reads only the UTF-8 buffers, which the texts (and ``keep``) hold: other threads
+       may run meanwhile, such as the tagger scoring the same batch. */
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < count && !failed; i++)
+        failed = scan_one(self, (const uint8_t *)starts[i], sizes[i], ascii[i], &w, &b, &found[i]);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyList_New(count);
+    for (Py_ssize_t i = 0; out && i < count; i++) {
+        PyObject *item = answer(self, &b, &found[i], as_dict);
+        if (!item) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+done:
     free(w.tokens);
     free(w.mentions);
-    free(w.spans);
     free(w.verdicts);
     free(w.kept);
-    free(seen);
-    free(acting);
-    free(touched);
+    free(w.words);
+    free(b.seen);
+    free(b.acting);
+    free(b.touched);
+    free(b.order);
+    free(b.ids);
+    free(starts);
+    free(sizes);
+    free(ascii);
+    free(found);
+    Py_XDECREF(keep);
     Py_DECREF(seq);
     return out;
-fail:
-    free(w.tokens);
-    free(w.mentions);
-    free(w.spans);
-    free(w.verdicts);
-    free(w.kept);
-    free(seen);
-    free(acting);
-    free(touched);
-    Py_XDECREF(out);
-    Py_DECREF(seq);
-    return NULL;
 }
 
 static PyMethodDef GeoScanner_methods[] = {
     {"extract_many", (PyCFunction)GeoScanner_extract_many, METH_VARARGS,
      "extract_many(texts, as_dicts=False) -> list of (countries, blocs, scope) tuples, or of\n"
-     "dicts with those keys; countries and blocs are lists of codes"},
+     "dicts with those keys; countries and blocs are tuples of codes"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -885,7 +1095,7 @@ static PyTypeObject GeoScannerType = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_geoscan", "Native scanner behind classifier.geo.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_geoscan", "Native scanner behind classifier.geo.", -1, NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__geoscan(void) {

@@ -283,13 +283,22 @@ class Gazetteer:
                 ambiguous.update(a.strip() for a in spec.get("ambiguous", []))
         phrases = {*data.get("false_friends", []), *_MORE_FALSE_FRIENDS}
         self.false_friends = sorted({v.lower() for p in phrases for v in (p, p + "s", p + "es")})
-        joined = " ".join(self.false_friends)
+        # Every run of consecutive words of a phrase: an alias that is not one of them never
+        # lies inside a false friend, and skips that check.
+        inside: set[str] = set()
+        for phrase in self.false_friends:
+            words = re.findall(r"\w+", phrase)
+            inside.update(
+                " ".join(words[i:j])
+                for i in range(len(words))
+                for j in range(i + 1, len(words) + 1)
+            )
         for alias, options in entries.items():
             # An alias of a bloc and of a country ("Brussels") means the bloc.
             index, flags = min(options, key=lambda e: not (e[1] & ALIAS_BLOC))
             if alias in ambiguous or len(options) > 1 or alias in _GIVEN_NAMES:
                 flags |= ALIAS_DOUBTFUL
-            if alias.lower() in joined:
+            if " ".join(re.findall(r"\w+", alias.lower())) in inside:
                 flags |= ALIAS_FALSE_FRIEND
             flags |= ALIAS_GEORGIA if alias == "Georgia" else 0
             flags |= ALIAS_WASHINGTON if alias == "Washington" else 0
@@ -352,20 +361,17 @@ def extract_many(texts: Iterable[str], gazetteer: Gazetteer | None = None) -> li
     >>> [r.scope for r in extract_many(["Seoul and Tokyo signed a pact.", "Rain in Spain."])]
     ['bilateral', 'none']
     """
-    return [
-        GeoResult(tuple(countries), tuple(blocs), scope)
-        for countries, blocs, scope in _extract(check_documents(texts), gazetteer, False)
-    ]
+    return [GeoResult(*found) for found in _extract(check_documents(texts), gazetteer, False)]
 
 
 def extract_records(texts: list[str], gazetteer: Gazetteer | None = None) -> list[dict[str, Any]]:
-    """Per text, ``{"countries": [...], "blocs": [...], "scope": ...}``: what the tagger adds to
-    its results (the fastest form, built by the compiled scanner when it is there).
+    """Per text, ``{"countries": (...), "blocs": (...), "scope": ...}``: what the tagger adds
+    to its results (the fastest form, built by the compiled scanner when it is there).
 
     Examples
     --------
     >>> extract_records(["Japan's trade ministry tightened export rules."])
-    [{'countries': ['JP'], 'blocs': [], 'scope': 'unilateral'}]
+    [{'countries': ('JP',), 'blocs': (), 'scope': 'unilateral'}]
     """
     return _extract(texts, gazetteer, True)
 
@@ -383,7 +389,7 @@ def _extract(texts: list[str], gazetteer: Gazetteer | None, as_dicts: bool) -> l
         return scanner.extract_many(texts, as_dicts)
     found = [_extract_reference(text, gazetteer) for text in texts]
     if as_dicts:
-        return [{"countries": list(c), "blocs": list(b), "scope": s} for c, b, s in found]
+        return [{"countries": c, "blocs": b, "scope": s} for c, b, s in found]
     return found
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import numbers
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -36,8 +38,8 @@ __all__ = ["ArticleTagger", "Thresholds"]
 
 # A threshold override: one cut-off for every label, or per label ("label" or "facet.label").
 Thresholds = float | Mapping[str, float] | None
-# What scoring a batch gives: probabilities (n_texts, n_labels), tokens and known tokens per text.
-# Probabilities, tokens and known tokens per text, and the countries records (or None).
+# What scoring a batch gives: probabilities (n_texts, n_labels), tokens and known tokens per
+# text, and the countries records of classifier.geo.extract_records (or None).
 Scores = tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]] | None]
 
 _LOSSES = ("squared_hinge", "logistic")
@@ -45,6 +47,19 @@ _LOSSES = ("squared_hinge", "logistic")
 _ABSENT_LABEL_BIAS = -30.0
 # Log-odds of every label for a document in which no term of the vocabulary occurs.
 _NO_EVIDENCE = -30.0
+# Batches from this size on have their countries found in a thread, alongside the scoring.
+_OVERLAP_MIN_BATCH = 32
+_COUNTRIES_THREAD: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _countries_thread() -> ThreadPoolExecutor:
+    """One thread per process for the countries scan, started on first use (and again in a
+    forked child, which does not inherit the thread)."""
+    global _COUNTRIES_THREAD
+    if _COUNTRIES_THREAD is None or _COUNTRIES_THREAD[0] != os.getpid():
+        executor = ThreadPoolExecutor(1, thread_name_prefix="classifier-countries")
+        _COUNTRIES_THREAD = (os.getpid(), executor)
+    return _COUNTRIES_THREAD[1]
 
 
 class ArticleTagger(ParamsMixin):
@@ -541,8 +556,17 @@ class ArticleTagger(ParamsMixin):
         (else None). :class:`~classifier.parallel.TaggerPool` has the same method, run by worker
         processes."""
         for batch in batches:
-            log_odds, n_tokens, n_known = self._score(batch)
-            found = extract_records(batch) if countries else None
+            docs = check_documents(batch, name="texts")
+            # The countries scan releases the GIL: on a batch worth it, it runs in a thread while
+            # this one scores the batch.
+            pending = None
+            if countries and len(docs) >= _OVERLAP_MIN_BATCH:
+                pending = _countries_thread().submit(extract_records, docs)
+            log_odds, n_tokens, n_known = self._score(docs)
+            if pending is not None:
+                found = pending.result()
+            else:
+                found = extract_records(docs) if countries else None
             yield _sigmoid(log_odds), n_tokens, n_known, found
 
     def pool(self, n_jobs: int = 2) -> TaggerPool:

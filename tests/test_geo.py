@@ -91,6 +91,6 @@ def test_gazetteer_covers_the_world_and_the_blocs():
 
 def test_tagging_results_carry_countries(default_tagger):
     result = default_tagger.tag("Seoul and Tokyo signed a chip supply-chain pact.", countries=True)
-    assert result.extra["countries"] == ["KR", "JP"] and result.extra["scope"] == "bilateral"
+    assert result.extra["countries"] == ("KR", "JP") and result.extra["scope"] == "bilateral"
     assert result.to_dict()["scope"] == "bilateral"
     assert "countries" not in default_tagger.tag("Seoul and Tokyo signed a pact.").to_dict()
