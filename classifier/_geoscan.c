@@ -28,14 +28,19 @@ enum {
     THREE = 1 << 10, MANY = 1 << 11, RIVER = 1 << 12, US_STATE = 1 << 13, ACT_NOUN = 1 << 14,
     COORD = 1 << 15, ARTICLE = 1 << 16, OWNER = 1 << 17, GEORGIA_US = 1 << 18,
     STATE_WORD2 = 1 << 19, STATE_NOUN = 1 << 20, FROM = 1 << 21, SUBJECT = 1 << 22,
-    SKIP = 1 << 23, BORDER = 1 << 24, STOP = 1 << 25, VERB = 1 << 26, SAY = 1 << 27,
+    SKIP = 1 << 23, NOT_PARTNER = 1 << 24, STOP = 1 << 25, VERB = 1 << 26, SAY = 1 << 27,
+    SPORT = 1 << 28, FOOD = 1 << 29, QUANT = 1 << 30,
 };
 /* Alias flags. */
 enum {
     ALIAS_BLOC = 1, ALIAS_DOUBTFUL = 2, ALIAS_DEMONYM = 4, ALIAS_GROUP_BLOC = 8,
     ALIAS_FALSE_FRIEND = 16, ALIAS_US = 32, ALIAS_GEORGIA = 64, ALIAS_WASHINGTON = 128,
-    ALIAS_EU = 256,
+    ALIAS_EU = 256, ALIAS_TURKEY = 512,
 };
+/* Roles of a mention (see role). */
+enum { NOT_ACTING = 0, ACTING = 1, REPORTING = 2 };
+/* Sentences at the start of a text whose parties make the scope (a headline counts as one). */
+#define LEAD_SENTENCES 2
 /* Token flags. */
 enum {
     T_UPPER = 1, T_BREAK = 2, T_COMMA = 4, T_SPACE = 8, T_HYPHEN = 16, T_POSSESSIVE = 32,
@@ -345,8 +350,9 @@ static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w
             }
             const Token *last = &w->tokens[w->n_tokens - 1];
             if (dot && !(last->end - last->start == 1 && s[last->start] < 0x80)) brk = 1;
-            if (gap_b - gap_a == 1 && s[gap_a] == '-') {
-                flags |= T_HYPHEN;
+            if ((gap_b - gap_a == 1 && s[gap_a] == '-') ||
+                (gap_b - gap_a == 2 && s[gap_a] == '.' && s[gap_a + 1] == '-')) {
+                flags |= T_HYPHEN; /* "Singapore-based", "U.S.-listed" */
             } else if (spaces) {
                 flags |= T_SPACE;
             }
@@ -512,6 +518,9 @@ static int supported(const Mention *m, const Scratch *w) {
         for (int64_t k = m->last + 1; k < n && k < m->last + 6; k++)
             if (tbits(w, &TOK(k)) & STATE_NOUN) return 0;
     }
+    if ((m->flags & ALIAS_GEORGIA) && before && (first->flags & T_COMMA) &&
+        (before->flags & T_UPPER) && !(before->flags & T_ALIAS))
+        return 0; /* "Dalton, Georgia": a town, then its US state */
     if (before && (first->flags & T_SPACE) && !place_or_word(w, before)) return 0;
     if (after && (after->flags & T_SPACE) && !possessive && !place_or_word(w, after)) return 0;
     if (before) {
@@ -522,6 +531,7 @@ static int supported(const Mention *m, const Scratch *w) {
     int64_t high = m->last + 11 < n ? m->last + 11 : n;
     for (int64_t k = low; k < high; k++)
         if (tbits(w, &TOK(k)) & GOV) return 1;
+    if ((m->flags & ALIAS_TURKEY) && (doc_bits(w) & FOOD)) return 0; /* the bird */
     return -1;
 }
 
@@ -568,11 +578,22 @@ static int reports(const Scratch *w, int64_t phrase_end) {
     return 0;
 }
 
-static int acts(const Mention *m, const Scratch *w, int64_t phrase_end) {
+/* Whether the mention's sentence is about sport: "Japan beat Italy 3-2". */
+static int in_sport(const Mention *m, const Scratch *w) {
+    int64_t start = m->first, end = m->last + 1;
+    while (start > 0 && !(TOK(start).flags & T_BREAK)) start--;
+    while (end < w->n_tokens && !(TOK(end).flags & T_BREAK)) end++;
+    for (int64_t k = start; k < end; k++)
+        if (tbits(w, &TOK(k)) & SPORT) return 1;
+    return 0;
+}
+
+/* The role of a mention: see _role in geo.py. */
+static int role(const Mention *m, const Scratch *w, int64_t phrase_end) {
     int64_t n = w->n_tokens;
     if (m->last + 1 < n) {
         const Token *nxt = &TOK(m->last + 1);
-        if ((nxt->flags & T_HYPHEN) && (tbits(w, nxt) & LOCATIVE)) return 0;
+        if ((nxt->flags & T_HYPHEN) && !(nxt->flags & T_UPPER)) return NOT_ACTING;
     }
     int64_t index = word_before(w, m->first);
     const Token *before = index >= 0 ? &TOK(index) : NULL;
@@ -582,87 +603,117 @@ static int acts(const Mention *m, const Scratch *w, int64_t phrase_end) {
     int subject = before == NULL, blocked = 0;
     if (before) {
         int after_state = index > 0 && (tbits(w, &TOK(index - 1)) & STATE);
-        if ((tbits(w, before) & FROM) && after_state) {
+        if ((tbits(w, before) & (FROM | LOCATIVE)) && after_state) {
             subject = 1;
         } else if (tbits(w, before) & SUBJECT) {
-            blocked = index > 0 && (tbits(w, &TOK(index - 1)) & BORDER);
+            blocked = index > 0 && (tbits(w, &TOK(index - 1)) & NOT_PARTNER);
             subject = !blocked;
         } else if (tbits(w, before) & (LOCATIVE | TARGET)) {
             blocked = 1;
         } else if ((first->flags & T_COMMA) || (TOK(index + 1).flags & T_COMMA)) {
-            blocked = (before->flags & T_UPPER) && index > 0 && (tbits(w, &TOK(index - 1)) & LOCATIVE);
+            blocked = (before->flags & T_UPPER) && index > 0 &&
+                      (tbits(w, &TOK(index - 1)) & LOCATIVE);
             subject = !blocked;
-            if (reports(w, phrase_end)) return 0;
+            if (reports(w, phrase_end)) return REPORTING;
         }
     }
     if (following && ((tbits(w, following) & VERB) || ends_ed(w, following)) && !blocked)
         subject = 1;
     if (m->flags & ALIAS_BLOC) {
-        if (m->first > 0 && (tbits(w, &TOK(m->first - 1)) & OWNER)) return 0;
-        return subject;
+        if (m->first > 0 && (tbits(w, &TOK(m->first - 1)) & OWNER)) return NOT_ACTING;
+        return subject ? ACTING : NOT_ACTING;
     }
-    if (blocked) return 0;
+    if (!subject) return NOT_ACTING;
     int64_t count = phrase_after(w, phrase_end, 4);
     int64_t state = first_with(w, phrase_end, count, STATE);
     int64_t company = first_with(w, phrase_end, count, COMPANY);
-    if (m->flags & ALIAS_DEMONYM) return state < company;
     int64_t state_or_act = first_with(w, phrase_end, count, STATE | ACT_NOUN);
-    if (TOK(m->last).flags & T_POSSESSIVE) return state_or_act < company;
-    if (company < state_or_act) return 0;
-    return subject || state_or_act < 99;
+    int acts;
+    if (m->flags & ALIAS_DEMONYM) {
+        acts = state < company;
+    } else if (TOK(m->last).flags & T_POSSESSIVE) {
+        acts = state_or_act < company;
+    } else if (company < state_or_act) {
+        acts = 0;
+    } else {
+        acts = state_or_act < 99 || !in_sport(m, w);
+    }
+    return acts ? ACTING : NOT_ACTING;
 }
 
-/* The stated number of parties (0 if none), plus 8 when definite ("the two governments"). */
-static int count_cue(const Scratch *w) {
-    for (int64_t k = 0; k < w->n_tokens; k++) {
+/* The number of parties the text states before token ``limit`` (see _count_cue in geo.py). */
+static int count_cue(const Scratch *w, int64_t limit) {
+    for (int64_t k = 0; k < limit; k++) {
         if (!(TOK(k).flags & T_NUMBER)) continue;
         uint32_t bits = tbits(w, &TOK(k));
         if (!(bits & (TWO | THREE | MANY))) continue;
+        int64_t j = k - 1;
+        while (j >= 0 && !(TOK(j + 1).flags & T_BREAK) && (tbits(w, &TOK(j)) & (QUANT | SKIP))) j--;
+        if (j >= 0 && !(TOK(j + 1).flags & T_BREAK)) {
+            uint32_t before = tbits(w, &TOK(j));
+            if ((before & (TARGET | LOCATIVE)) && !(before & SUBJECT)) continue;
+        }
         int64_t count = phrase_after(w, k, 3);
-        for (int64_t j = 0; j < count; j++) {
-            const Token *t = &TOK(k + 1 + j);
+        for (int64_t i = 0; i < count; i++) {
+            const Token *t = &TOK(k + 1 + i);
             if (tbits(w, t) & COMPANY) break;
-            if (tbits(w, t) & GROUP) {
-                int number = (bits & TWO) ? 2 : (bits & THREE) ? 3 : 4;
-                int definite = k > 0 && (tbits(w, &TOK(k - 1)) & ARTICLE) && !(TOK(k).flags & T_BREAK);
-                return number + (definite ? 8 : 0);
-            }
+            if (tbits(w, t) & GROUP) return (bits & TWO) ? 2 : (bits & THREE) ? 3 : 4;
         }
     }
     return 0;
 }
 
-static int scope(const Mention *found, int64_t n_found, const Scratch *w, uint8_t *acting,
+/* Index of the first token after the lead (see _lead_end in geo.py). */
+static int64_t lead_end(const Scratch *w) {
+    int64_t sentences = 0, length = 0;
+    for (int64_t k = 0; k < w->n_tokens; k++) {
+        if ((TOK(k).flags & T_BREAK) && k) {
+            if (length >= 4 && ++sentences == LEAD_SENTENCES) return k;
+            length = 0;
+        }
+        length++;
+    }
+    return w->n_tokens;
+}
+
+/* The scope (an index in the scopes tuple) of the mentions that survived: see _scope and
+   _parties in geo.py. ``marks`` is zeroed entity-indexed space: bit 1 acting, bit 2 reporting;
+   the entities marked are listed in ``touched`` for the caller to clear. */
+static int scope(const Mention *found, int64_t n_found, const Scratch *w, uint8_t *marks,
                  int32_t *touched, int64_t *n_touched) {
-    int64_t n_acting = 0;
+    int64_t limit = lead_end(w), n_acting = 0, n_reporting = 0;
     int group = 0;
     int64_t k = 0;
-    while (k < n_found) {
+    while (k < n_found && found[k].first < limit) {
         int64_t end = k;
         while (end + 1 < n_found && in_list_after(&found[end], &found[end + 1], w)) end++;
-        int a = acts(&found[k], w, found[end].last);
-        if (a) {
-            for (int64_t j = k; j <= end; j++) {
-                const Mention *m = &found[j];
-                if (!acting[m->entity]) {
-                    acting[m->entity] = 1;
-                    touched[(*n_touched)++] = m->entity;
+        int r = role(&found[k], w, found[end].last);
+        for (int64_t j = k; r != NOT_ACTING && j <= end; j++) {
+            const Mention *m = &found[j];
+            uint8_t bit = r == ACTING ? 1 : 2;
+            if (!marks[m->entity]) touched[(*n_touched)++] = m->entity;
+            if (!(marks[m->entity] & bit)) {
+                marks[m->entity] |= bit;
+                if (r == ACTING) {
                     n_acting++;
+                } else {
+                    n_reporting++;
                 }
-                if (m->flags & ALIAS_GROUP_BLOC) {
-                    group = 1;
-                } else if (m->flags & ALIAS_EU) {
-                    int64_t count = phrase_after(w, m->last, 3);
-                    if (first_with(w, m->last, count, GROUP) < 99) group = 1;
-                }
+            }
+            if (r != ACTING) continue;
+            if (m->flags & ALIAS_GROUP_BLOC) {
+                group = 1;
+            } else if (m->flags & ALIAS_EU) {
+                int64_t count = phrase_after(w, m->last, 3);
+                if (first_with(w, m->last, count, GROUP) < 99) group = 1;
             }
         }
         k = end + 1;
     }
-    int cue = count_cue(w);
+    int cue = count_cue(w, limit);
+    if (!n_acting) n_acting = n_reporting;
     if (!n_acting && !cue) return 0;
     if (group) return 4;
-    if (cue > 8) return cue - 8;
     int counted = n_acting > 4 ? 4 : (int)n_acting;
     return counted > cue ? counted : cue;
 }

@@ -74,16 +74,25 @@ def _scatter_model(client: Any, tagger: ArticleTagger) -> Any:
     return client.scatter(_model_bytes(tagger), broadcast=True, hash=True)
 
 
-def _tag_texts(texts: list[str], model: bytes, threshold: Any, top_k: int | None) -> list[dict]:
+def _tag_texts(
+    texts: list[str], model: bytes, threshold: Any, top_k: int | None, countries: bool
+) -> list[dict]:
     tagger = _tagger_from_bytes(model)
-    return [r.to_dict() for r in tagger.tag_many(texts, threshold=threshold, top_k=top_k)]
+    results = tagger.tag_many(texts, threshold=threshold, top_k=top_k, countries=countries)
+    return [r.to_dict() for r in results]
 
 
 def tag_bag(
-    bag: Any, tagger: ArticleTagger, *, threshold: Any = None, top_k: int | None = None
+    bag: Any,
+    tagger: ArticleTagger,
+    *,
+    threshold: Any = None,
+    top_k: int | None = None,
+    countries: bool = False,
 ) -> Any:
     """Tag a ``dask.bag.Bag`` of texts; returns a bag of result records (dicts) in the same
-    order and partitioning (ids are positions within each partition).
+    order and partitioning (ids are positions within each partition); with ``countries``, the
+    records carry countries, blocs and scope.
 
     Examples
     --------
@@ -94,7 +103,9 @@ def tag_bag(
     import dask
 
     model = dask.delayed(_model_bytes(tagger), pure=True)
-    return bag.map_partitions(lambda part, m: _tag_texts(list(part), m, threshold, top_k), model)
+    return bag.map_partitions(
+        lambda part, m: _tag_texts(list(part), m, threshold, top_k, countries), model
+    )
 
 
 def tag_dataframe(
@@ -105,10 +116,12 @@ def tag_dataframe(
     threshold: Any = None,
     top_k: int | None = None,
     scores: bool = True,
+    countries: bool = False,
 ) -> Any:
     """Tag the ``text_column`` of a ``dask.dataframe.DataFrame``; returns the frame with one
-    column per facet (lists of labels) and, with ``scores``, one float column ``facet.label``
-    per label.
+    column per facet (lists of labels), with ``scores`` one float column ``facet.label`` per
+    label, and with ``countries`` the columns ``countries`` and ``blocs`` (lists of codes) and
+    ``scope``.
 
     Examples
     --------
@@ -126,17 +139,25 @@ def tag_dataframe(
         if scores:
             for label in labels:
                 meta[f"{facet}.{label}"] = pd.Series(dtype="float64")
+    geo_columns = ("countries", "blocs", "scope") if countries else ()
+    for column in geo_columns:
+        meta[column] = pd.Series(dtype=object)
 
     def tag_partition(part: pd.DataFrame, model: bytes) -> pd.DataFrame:
         tagger_here = _tagger_from_bytes(model)
         texts = part[text_column].fillna("").astype(str).tolist()
-        results = list(tagger_here.tag_many(texts, threshold=threshold, top_k=top_k))
+        results = list(
+            tagger_here.tag_many(texts, threshold=threshold, top_k=top_k, countries=countries)
+        )
         out = part.copy()
         for facet, labels in columns:
             out[facet] = [list(r.labels[facet]) for r in results]
             if scores:
                 for label in labels:
                     out[f"{facet}.{label}"] = [r.scores[facet][label] for r in results]
+        for column in geo_columns:
+            values = [r.extra[column] for r in results]
+            out[column] = values if column == "scope" else [list(v) for v in values]
         return out
 
     model = dask.delayed(_model_bytes(tagger), pure=True)
@@ -167,6 +188,7 @@ def _tag_file(source: str, target: str, model: bytes, options: dict[str, Any]) -
             threshold=options["threshold"],
             top_k=options["top_k"],
             batch_size=options["batch_size"],
+            countries=options["countries"],
         ):
             n_records += 1
             if record.error is not None:
@@ -199,6 +221,7 @@ def tag_files(
     batch_size: int = 512,
     max_record_bytes: int = 10_000_000,
     on_error: str = "record",
+    countries: bool = False,
 ) -> dict[str, Any]:
     """Tag ``sources`` on the cluster of ``client``, one task per file, into
     ``parts_dir/part-00000.jsonl`` ... in input order; writes and returns the manifest
@@ -216,6 +239,7 @@ def tag_files(
         "batch_size": batch_size,
         "max_record_bytes": max_record_bytes,
         "on_error": on_error,
+        "countries": countries,
     }
     futures = [
         client.submit(

@@ -11,7 +11,13 @@ if TYPE_CHECKING:
     from .model import ArticleTagger
     from .taxonomy import Taxonomy
 
-__all__ = ["evaluate", "evaluate_indicators", "facet_markdown", "format_report"]
+__all__ = [
+    "evaluate",
+    "evaluate_countries",
+    "evaluate_indicators",
+    "facet_markdown",
+    "format_report",
+]
 
 
 def _prf(tp: float, fp: float, fn: float) -> dict[str, float]:
@@ -148,3 +154,42 @@ def facet_markdown(
             + (" |" if thresholds is not None else "")
         )
     return lines
+
+
+def evaluate_countries(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Scores of :func:`classifier.geo.extract_many` against labelled items (dicts with
+    ``text``, ``countries``, ``blocs`` and ``scope``, as in ``datasets/countries_*.jsonl``).
+
+    Returns micro ``countries`` and ``blocs`` precision, recall and F1 over the codes of each
+    item, ``scope_accuracy``, the ``scope_confusion`` (truth, then predicted scope, to count),
+    and ``n``, the number of items.
+
+    Examples
+    --------
+    >>> item = {"text": "Seoul and Tokyo signed a pact.", "countries": ["KR", "JP"],
+    ...         "blocs": [], "scope": "bilateral"}
+    >>> report = evaluate_countries([item])
+    >>> report["countries"]["precision"], report["scope_accuracy"]
+    (1.0, 1.0)
+    """
+    from .geo import SCOPES, extract_many
+
+    items = list(items)
+    found = extract_many([item["text"] for item in items])
+    counts = {kind: [0, 0, 0] for kind in ("countries", "blocs")}
+    confusion = {truth: dict.fromkeys(SCOPES, 0) for truth in SCOPES}
+    for item, result in zip(items, found):
+        for kind, got in (("countries", result.countries), ("blocs", result.blocs)):
+            truth, predicted = set(item[kind]), set(got)
+            counts[kind][0] += len(truth & predicted)
+            counts[kind][1] += len(predicted - truth)
+            counts[kind][2] += len(truth - predicted)
+        confusion[item["scope"]][result.scope] += 1
+    correct = sum(confusion[scope][scope] for scope in SCOPES)
+    return {
+        "n": len(items),
+        "countries": _prf(*counts["countries"]),
+        "blocs": _prf(*counts["blocs"]),
+        "scope_accuracy": correct / len(items) if items else 0.0,
+        "scope_confusion": confusion,
+    }

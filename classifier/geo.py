@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,10 +77,13 @@ STATE_NOUN = 1 << 20  # "Washington state"
 FROM = 1 << 21  # "officials from Japan", "the leaders of Japan" act
 SUBJECT = 1 << 22  # words after which a name is a subject or partner: "with Japan", "after Tokyo"
 SKIP = 1 << 23  # skipped before a name: "the", "a", "eastern"
-BORDER = 1 << 24  # "its border with Haiti": a place
+NOT_PARTNER = 1 << 24  # "its border with Haiti", "compared with the U.S.": not a partner
 STOP = 1 << 25  # verbs and function words that end a noun phrase ("Beijing said exporters")
 VERB = 1 << 26  # verbs after a name that make it a subject: "Tokyo said", "Seoul will"
 SAY = 1 << 27  # ", the Japanese defence ministry said.": a source, not a party
+SPORT = 1 << 28  # "India beat Pakistan by six wickets": teams, not governments
+FOOD = 1 << 29  # turkey the bird: "roast", "Thanksgiving"
+QUANT = 1 << 30  # skipped before a number: "more than 40 countries"
 
 _WORDS: dict[int, str] = {
     GOV: """government governments minister ministers ministry ministries president premier
@@ -104,7 +107,7 @@ _WORDS: dict[int, str] = {
         chiefs legislature assembly commission council prosecutors police customs
         ministerial presidency agencies ministries mediators mediator sovereign central public
         wealth
-        centre center bureau office""",
+        centre center bureau""",
     COMPANY: """company companies firm firms maker makers manufacturer manufacturers chipmaker
         chipmakers carmaker carmakers automaker automakers startup startups start-up start-ups
         group investors investor bank banks operator operators brand brands business
@@ -114,7 +117,7 @@ _WORDS: dict[int, str] = {
         customers customer buyers buyer shoppers hackers fishermen retailer retailers assembler
         foundry foundries developer developers lender lenders insurer airline airlines
         factories factory plant plants mills equipment products goods chips cars
-        vehicles""",
+        vehicles rival rivals peers""",
     LOCATIVE: """in at near inside outside across throughout around via within based""",
     TARGET: """to against on for toward towards from over into under""",
     GROUP: """governments countries nations sides states members economies partners allies
@@ -141,9 +144,17 @@ _WORDS: dict[int, str] = {
         neighbouring neighboring fellow rival new latest recent fresh""",
     SUBJECT: """with between alongside and or by among including said says that as while when
         after before but if because whereas nor both neither either plus although though unless
-        until since so where""",
-    BORDER: """border borders frontier""",
+        until since so where visit visits visited visiting met meets host hosts hosted hosting
+        welcomed welcomes welcoming received receives honouring honoring""",
+    NOT_PARTNER: """border borders frontier compared""",
     SAY: """said says""",
+    SPORT: """beat beats beating defeated match matches finals semifinal semifinals tournament cup
+        league wicket wickets innings rebounds scored striker coach squad medal medals olympic
+        olympics championship qualifier stadium football soccer cricket rugby tennis volleyball
+        basketball baseball hockey overtime kickoff""",
+    FOOD: """thanksgiving roast roasted sandwich sandwiches gravy stuffing poultry flocks avian
+        drumstick drumsticks carving feathers""",
+    QUANT: """more than less fewer some about nearly around over almost least at""",
     VERB: """said says told will would has have had could can may might should is was are were
         plans wants hopes expects must""",
     STOP: """the a an and or of in on at to from by for with as is was are were that which who
@@ -171,7 +182,7 @@ _GROUP_BLOCS = frozenset(
 )
 # Country names that are also given names: "India Harlow", "Kenya Mitchell".
 _GIVEN_NAMES = frozenset(
-    "India Kenya Israel Jordan Chad Georgia Jamaica Chelsea Paris Brooklyn Egypt".split()
+    "India Kenya Israel Jordan Chad Georgia Jamaica Chelsea Paris Brooklyn".split()
 )
 # Phrases the packaged false-friend list may lack.
 _MORE_FALSE_FRIENDS = (
@@ -230,6 +241,7 @@ _CAPITALS_WITH_DEMONYM_ENDINGS = frozenset(
 
 ALIAS_BLOC, ALIAS_DOUBTFUL, ALIAS_DEMONYM, ALIAS_GROUP_BLOC = 1, 2, 4, 8
 ALIAS_FALSE_FRIEND, ALIAS_US, ALIAS_GEORGIA, ALIAS_WASHINGTON, ALIAS_EU = 16, 32, 64, 128, 256
+ALIAS_TURKEY = 512
 
 
 @dataclass(frozen=True)
@@ -301,9 +313,12 @@ class Gazetteer:
             if " ".join(re.findall(r"\w+", alias.lower())) in inside:
                 flags |= ALIAS_FALSE_FRIEND
             flags |= ALIAS_GEORGIA if alias == "Georgia" else 0
+            flags |= ALIAS_TURKEY if alias == "Turkey" else 0
             flags |= ALIAS_WASHINGTON if alias == "Washington" else 0
             self.aliases[alias] = (index, flags)
         self.lexicon = _lexicon()
+        for alias in self.aliases:
+            _check_capitalised(alias, self.aliases)
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -335,6 +350,25 @@ class Gazetteer:
             self._trie = _build_trie(self.aliases)
             self._ff_trie = _build_trie(dict.fromkeys(self.false_friends, True))
         return self._trie, self._ff_trie
+
+
+def _capital(char: str) -> bool:
+    return "A" <= char <= "Z" or ord(char) >= 0x80
+
+
+def _check_capitalised(alias: str, aliases: Mapping[str, Any]) -> None:
+    """An alias must start with a capital (or non-ASCII) letter, or contain a word that does
+    and is an alias itself ("China" in "mainland China"): the scanner's quick pass looks for
+    aliases only at such words."""
+    if _capital(alias[0]):
+        return
+    words = re.findall(r"[^\W_]+", alias)
+    word = next((w for w in words if _capital(w[0])), None)
+    if word is None or word not in aliases:
+        raise ValueError(
+            f"gazetteer alias {alias!r} starts with a small letter and has no capitalised word "
+            "that is an alias; capitalise it or add that word as an alias"
+        )
 
 
 def extract(text: str, gazetteer: Gazetteer | None = None) -> GeoResult:
@@ -456,8 +490,8 @@ def _tokens(text: str, lexicon: dict[str, int]) -> list[_Token]:
             continue
         flags = T_UPPER if "A" <= word[0] <= "Z" else 0
         if tokens:
-            if gap == "-":
-                flags |= T_HYPHEN
+            if gap in ("-", ".-"):
+                flags |= T_HYPHEN  # "Singapore-based", "U.S.-listed"
             elif gap.strip(" ") == "":
                 flags |= T_SPACE
             if "," in gap:
@@ -591,6 +625,14 @@ def _supported(m: _Mention, tokens: list[_Token], doc_bits: int) -> bool | None:
         doc_bits & GEORGIA_US or any(t.bits & STATE_NOUN for t in tokens[m.last + 1 : m.last + 6])
     ):
         return False  # the US state: Atlanta, Savannah, Thanksgiving, "Georgia, the U.S. state"
+    if (
+        m.flags & ALIAS_GEORGIA
+        and before is not None
+        and first.flags & T_COMMA
+        and before.flags & T_UPPER
+        and not before.flags & T_ALIAS
+    ):
+        return False  # "Dalton, Georgia": a town, then its US state
     # A person's name: "Michael Jordan", "Chad Brooks", "India Harlow".
     if before is not None and first.flags & T_SPACE and not _place_or_word(before):
         return False
@@ -602,7 +644,11 @@ def _supported(m: _Mention, tokens: list[_Token], doc_bits: int) -> bool | None:
         if first.flags & T_COMMA and before.flags & T_UPPER:
             return True  # "Jingdezhen, China": a city, then its country
     low, high = max(0, m.first - 10), min(n, m.last + 11)
-    return True if any(tokens[k].bits & GOV for k in range(low, high)) else None
+    if any(tokens[k].bits & GOV for k in range(low, high)):
+        return True
+    if m.flags & ALIAS_TURKEY and doc_bits & FOOD:
+        return False  # the bird: "Turkey prices fell ahead of Thanksgiving"
+    return None
 
 
 def _place_or_word(token: _Token) -> bool:
@@ -652,29 +698,38 @@ def _in_list_after(previous: _Mention, m: _Mention, tokens: list[_Token]) -> boo
     return linked
 
 
-def _acts(m: _Mention, tokens: list[_Token], phrase_end: int) -> bool:
+# Roles of a mention (_role): no part in the action, a party to it, or the source of the report.
+NOT_ACTING, ACTING, REPORTING = 0, 1, 2
+# Sentences at the start of a text whose parties make the scope (a headline counts as one).
+LEAD_SENTENCES = 2
+
+
+def _role(m: _Mention, tokens: list[_Token], phrase_end: int) -> int:
     """Whether the mention stands for a government doing something: a subject or a partner
     ("Japan said", "with Japan"), or a state actor ("Japanese officials", "Japan's ministry");
-    not an object ("urged Japan"), a place ("in Japan"), a target ("curbs on Japan") or a
-    company's origin ("a Japanese supplier", "Singapore-based"). ``phrase_end`` is the last
-    token of the list the mention opens ("Japanese and Korean officials")."""
-    if m.last + 1 < len(tokens):
+    not an object ("urged Japan"), a place ("in Japan"), a target ("curbs on Japan"), a
+    company's origin ("a Japanese supplier", "Singapore-based") or a team ("India beat
+    Pakistan"). A trailing source (", the Japanese defence ministry said.") is REPORTING.
+    ``phrase_end`` is the last token of the list the mention opens ("Japanese and Korean
+    officials")."""
+    n = len(tokens)
+    if m.last + 1 < n:
         nxt = tokens[m.last + 1]
-        if nxt.flags & T_HYPHEN and nxt.bits & LOCATIVE:
-            return False  # Singapore-based
+        if nxt.flags & T_HYPHEN and not nxt.flags & T_UPPER:
+            return NOT_ACTING  # Singapore-based, U.S.-listed, Russian-controlled
     before, index = _word_before(tokens, m.first)
     first = tokens[m.first]
-    following = tokens[phrase_end + 1] if phrase_end + 1 < len(tokens) else None
+    following = tokens[phrase_end + 1] if phrase_end + 1 < n else None
     if following is not None and following.flags & T_BREAK:
         following = None
     subject = before is None
     blocked = False  # a place, target or neighbour: no verb after it makes it a subject
     if before is not None:
         after_state = index > 0 and tokens[index - 1].bits & STATE
-        if before.bits & FROM and after_state:
-            subject = True  # officials from Japan, the leaders of Japan
+        if before.bits & (FROM | LOCATIVE) and after_state:
+            subject = True  # officials from Japan, regulators in Japan, the leaders of Japan
         elif before.bits & SUBJECT:
-            blocked = bool(index > 0 and tokens[index - 1].bits & BORDER)  # its border with Haiti
+            blocked = bool(index > 0 and tokens[index - 1].bits & NOT_PARTNER)  # border with Haiti
             subject = not blocked
         elif before.bits & (LOCATIVE | TARGET):
             blocked = True
@@ -685,26 +740,39 @@ def _acts(m: _Mention, tokens: list[_Token], phrase_end: int) -> bool:
             )
             subject = not blocked
             if _reports(tokens, phrase_end):
-                return False  # "..., the Japanese defence ministry said."
+                return REPORTING
     if following is not None and (following.bits & VERB or following.flags & T_ED) and not blocked:
         subject = True  # "Tokyo said", "a move Georgetown denounced"
     if m.flags & ALIAS_BLOC:
         if m.first > 0 and tokens[m.first - 1].bits & OWNER:
-            return False  # its AUKUS submarines
-        return subject
-    if blocked:
-        return False
+            return NOT_ACTING  # its AUKUS submarines
+        return ACTING if subject else NOT_ACTING
+    if not subject:
+        return NOT_ACTING  # an object ("expelled a Russian diplomat"), a place or a target
     after = _phrase_after(tokens, phrase_end, 4)
     state = next((k for k, t in enumerate(after) if t.bits & STATE), 99)
     company = next((k for k, t in enumerate(after) if t.bits & COMPANY), 99)
-    if m.flags & ALIAS_DEMONYM:
-        return state < company  # Japanese officials; a Japanese supplier
     state_or_act = next((k for k, t in enumerate(after) if t.bits & (STATE | ACT_NOUN)), 99)
-    if tokens[m.last].flags & T_POSSESSIVE:
-        return state_or_act < company  # Japan's trade ministry, not Japan's carmakers
-    if company < state_or_act:
-        return False  # a U.S. chipmaker
-    return subject or state_or_act < 99  # U.S. officials, U.S. export controls
+    if m.flags & ALIAS_DEMONYM:
+        acts = state < company  # Japanese officials; a Japanese supplier
+    elif tokens[m.last].flags & T_POSSESSIVE:
+        acts = state_or_act < company  # Japan's trade ministry, not Japan's carmakers
+    elif company < state_or_act:
+        acts = False  # a U.S. chipmaker
+    else:  # a bare name: a government, unless the sentence is about sport
+        acts = state_or_act < 99 or not _in_sport(m, tokens)
+    return ACTING if acts else NOT_ACTING
+
+
+def _in_sport(m: _Mention, tokens: list[_Token]) -> bool:
+    """Whether the mention's sentence is about sport: "Japan beat Italy 3-2"."""
+    start = m.first
+    while start > 0 and not tokens[start].flags & T_BREAK:
+        start -= 1
+    end = m.last + 1
+    while end < len(tokens) and not tokens[end].flags & T_BREAK:
+        end += 1
+    return any(tokens[k].bits & SPORT for k in range(start, end))
 
 
 def _reports(tokens: list[_Token], phrase_end: int) -> bool:
@@ -717,36 +785,63 @@ def _reports(tokens: list[_Token], phrase_end: int) -> bool:
     return False
 
 
-def _count_cue(tokens: list[_Token]) -> tuple[int, bool]:
-    """The number of parties the text states ("both sides" 2, "three nations" 3, "twenty
-    countries" 4, meaning many; 0 if it states none), and whether it is definite ("the two
-    governments"): then it outweighs the count of parties found."""
-    for k, token in enumerate(tokens):
+def _count_cue(tokens: list[_Token], limit: int) -> int:
+    """The number of parties the text states before token ``limit``: "both sides" 2, "three
+    nations" 3, "twenty countries" 4 (many); 0 if it states none. A count that follows a
+    target or place ("exports to more than 40 countries") is not one of parties."""
+    for k in range(limit):
+        token = tokens[k]
         if not token.bits & (TWO | THREE | MANY):
             continue
+        j = k - 1
+        while j >= 0 and not tokens[j + 1].flags & T_BREAK and tokens[j].bits & (QUANT | SKIP):
+            j -= 1
+        if (
+            j >= 0
+            and not tokens[j + 1].flags & T_BREAK
+            and tokens[j].bits & (TARGET | LOCATIVE)
+            and not tokens[j].bits & SUBJECT
+        ):
+            continue  # "exports to more than 40 countries"
         for following in _phrase_after(tokens, k, 3):
             if following.bits & COMPANY:
                 break
             if following.bits & GROUP:
-                number = 2 if token.bits & TWO else 3 if token.bits & THREE else 4
-                definite = k > 0 and tokens[k - 1].bits & ARTICLE and not token.flags & T_BREAK
-                return number, bool(definite)
-    return 0, False
+                return 2 if token.bits & TWO else 3 if token.bits & THREE else 4
+    return 0
 
 
-def _scope(mentions: list[_Mention], tokens: list[_Token]) -> int:
-    """Index in ``SCOPES`` of the scope: the number of acting parties, or more when the text
-    states it ("the two governments") or a bloc acts as a group."""
+def _lead_end(tokens: list[_Token]) -> int:
+    """Index of the first token after the lead: the first LEAD_SENTENCES sentences of four
+    words or more (a dateline such as "WASHINGTON (GeoWire) -" does not count)."""
+    sentences, length = 0, 0
+    for k, token in enumerate(tokens):
+        if token.flags & T_BREAK and k:
+            if length >= 4:
+                sentences += 1
+                if sentences == LEAD_SENTENCES:
+                    return k
+            length = 0
+        length += 1
+    return len(tokens)
+
+
+def _parties(mentions: list[_Mention], tokens: list[_Token], limit: int) -> tuple[list, list, bool]:
+    """The acting entities among mentions that start before token ``limit``, the reporting
+    ones, and whether a bloc acts as a group (the G7, EU ministers)."""
     acting: dict[int, None] = {}
+    reporting: dict[int, None] = {}
     group = False
     k = 0
-    while k < len(mentions):
+    while k < len(mentions) and mentions[k].first < limit:
         end = k  # mentions[k:end + 1] form a list: "X, Y and Z"
         while end + 1 < len(mentions) and _in_list_after(mentions[end], mentions[end + 1], tokens):
             end += 1
-        acts = _acts(mentions[k], tokens, mentions[end].last)
+        role = _role(mentions[k], tokens, mentions[end].last)
         for m in mentions[k : end + 1]:
-            if not acts:
+            if role == REPORTING:
+                reporting[m.entity] = None
+            if role != ACTING:
                 continue
             acting[m.entity] = None
             if m.flags & ALIAS_GROUP_BLOC:
@@ -756,9 +851,20 @@ def _scope(mentions: list[_Mention], tokens: list[_Token]) -> int:
             ):
                 group = True  # EU ministers, EU member states
         k = end + 1
-    cue, definite = _count_cue(tokens)
+    return list(acting), list(reporting), group
+
+
+def _scope(mentions: list[_Mention], tokens: list[_Token]) -> int:
+    """Index in ``SCOPES`` of the scope: the number of parties acting in the lead, or more when
+    it states a number ("twenty countries") or a bloc acts as a group; the source of the report
+    acts when nobody else does."""
+    limit = _lead_end(tokens)
+    acting, reporting, group = _parties(mentions, tokens, limit)
+    cue = _count_cue(tokens, limit)
+    if not acting:
+        acting = reporting
     if not acting and not cue:
         return 0
     if group:
         return 4
-    return cue if definite else max(min(len(acting), 4), cue)
+    return max(min(len(acting), 4), cue)

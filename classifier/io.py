@@ -472,7 +472,7 @@ class CsvWriter:
             return
         scores = record["scores"]
         extra = [
-            ";".join(value) if isinstance(value := record.get(name, ""), list) else value
+            ";".join(value) if isinstance(value := record.get(name, ""), list | tuple) else value
             for name in self.extra
         ]
         self.writer.writerow(

@@ -142,7 +142,8 @@ class TagResult:
                 "known_share": round(share, 4) if decimals is not None else share,
                 "no_known_terms": self.no_known_terms,
             }
-        record.update(self.extra)
+        # Tuples (countries, blocs) become lists, as the labels do: the record equals its JSON.
+        record.update((k, list(v) if type(v) is tuple else v) for k, v in self.extra.items())
         return record
 
     def to_json(self, **kwargs: Any) -> str:

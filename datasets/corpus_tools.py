@@ -4,11 +4,14 @@
     python datasets/corpus_tools.py split SRC...     # (re)build train.jsonl/test.jsonl from drafts
     python datasets/corpus_tools.py counts           # the per-label table of datasets/README.md
     python datasets/corpus_tools.py crossval         # 5-fold cross-validated scores, whole corpus
+    python datasets/corpus_tools.py geo-scores       # countries, blocs and scope: dev and test sets
 
 ``check`` is what CI runs (tests/test_datasets.py): valid JSON, unique ids, only schema labels,
 no empty texts, and no near-duplicate across the train/test split (word 5-gram shingles,
 Jaccard similarity at or above 0.3). ``split`` keeps every group of related articles (Jaccard
-0.2 or more, e.g. two retellings of the same event) on one side of the split.
+0.2 or more, e.g. two retellings of the same event) on one side of the split. ``check`` also
+validates the countries sets (COUNTRIES.md): known codes and scopes, unique ids, and no
+near-duplicate between their development and test files.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TRAIN, TEST = HERE / "train.jsonl", HERE / "test.jsonl"
+COUNTRIES_DEV, COUNTRIES_TEST = HERE / "countries_dev.jsonl", HERE / "countries_test.jsonl"
 FACETS = ("sector", "cooperation")
 NEAR_DUPLICATE_JACCARD = 0.3
 RELATED_JACCARD = 0.2
@@ -146,7 +150,59 @@ def check(threshold: float = NEAR_DUPLICATE_JACCARD) -> list[str]:
     problems = p1 + p2 + validate(train + test, labels)
     for a, b, j in near_duplicates(train, test, threshold):
         problems.append(f"near-duplicate across the split: train {a} ~ test {b} (Jaccard {j})")
+    return problems + check_countries(threshold)
+
+
+def check_countries(threshold: float = NEAR_DUPLICATE_JACCARD) -> list[str]:
+    """Problems of the countries sets: codes, scopes, ids, and dev/test near-duplicates."""
+    from classifier.geo import SCOPES, Gazetteer
+
+    gazetteer = Gazetteer.default()
+    known = {
+        "countries": {c for c, bloc in zip(gazetteer.codes, gazetteer.is_bloc) if not bloc},
+        "blocs": {c for c, bloc in zip(gazetteer.codes, gazetteer.is_bloc) if bloc},
+    }
+    dev, problems = read_jsonl(COUNTRIES_DEV)
+    test, more = read_jsonl(COUNTRIES_TEST)
+    problems += more
+    seen: set[str] = set()
+    for item in dev + test:
+        where = f"countries item {item.get('id')!r}"
+        if item.get("id") in seen:
+            problems.append(f"{where}: duplicate id")
+        seen.add(item.get("id"))
+        if not isinstance(item.get("text"), str) or not item["text"].strip():
+            problems.append(f"{where}: empty or missing text")
+        if item.get("scope") not in SCOPES:
+            problems.append(f"{where}: scope {item.get('scope')!r} is not one of {SCOPES}")
+        for kind, codes in known.items():
+            values = item.get(kind)
+            if not isinstance(values, list) or len(set(values)) != len(values):
+                problems.append(f"{where}: {kind} must be a list of distinct codes")
+            elif unknown := set(values) - codes:
+                problems.append(f"{where}: unknown {kind} {sorted(unknown)}")
+    for a, b, j in near_duplicates(dev, test, threshold):
+        problems.append(f"near-duplicate across countries dev/test: {a} ~ {b} (Jaccard {j})")
     return problems
+
+
+def geo_scores_markdown() -> str:
+    """Countries, blocs and scope of classifier.geo on the development and test sets."""
+    from classifier.evaluation import evaluate_countries
+
+    rows = [
+        "| set | items | country P | country R | bloc P | bloc R | scope accuracy |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, path in (("development", COUNTRIES_DEV), ("test (blind)", COUNTRIES_TEST)):
+        items, _ = read_jsonl(path)
+        r = evaluate_countries(items)
+        c, b = r["countries"], r["blocs"]
+        rows.append(
+            f"| {name} | {r['n']} | {c['precision']:.3f} | {c['recall']:.3f} "
+            f"| {b['precision']:.3f} | {b['recall']:.3f} | {r['scope_accuracy']:.3f} |"
+        )
+    return "\n".join(rows)
 
 
 def split(sources: Sequence[Path]) -> None:
@@ -263,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("counts", help="print the per-label counts table")
     sub.add_parser("crossval", help="5-fold cross-validated scores over the whole corpus")
     sub.add_parser("test-scores", help="scores of the shipped default model on the test split")
+    sub.add_parser("geo-scores", help="countries, blocs and scope on the countries sets")
     args = parser.parse_args(argv)
     if args.command == "split":
         split(args.sources)
@@ -275,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         test = read_corpus(TEST, facets=list(FACETS))
         print(scores_markdown(evaluate(ArticleTagger.load(), test.texts, test.labels)))
+        return 0
+    if args.command == "geo-scores":
+        print(geo_scores_markdown())
         return 0
     if args.command == "counts":
         train, _ = read_jsonl(TRAIN)

@@ -238,3 +238,49 @@ def test_tag_with_worker_processes_gives_the_same_output(capsys, tmp_path, toy_m
     two = run(capsys, *args, "--jobs", "2")
     assert one == two
     assert one[0] == 1 and len(one[1].splitlines()) == 50
+
+
+COUNTRY_ROWS = [
+    {"id": "a", "text": "Seoul and Tokyo signed a chip pact."},
+    {"id": "b", "text": ""},
+    {"id": "c", "text": "G7 leaders agreed to map mineral supply chains with the EU."},
+    {"id": "d", "text": "Rain is forecast for the weekend."},
+]
+
+
+def test_tag_countries_in_json_lines(capsys, tmp_path, toy_model_path):
+    feed = write_jsonl(tmp_path / "feed.jsonl", COUNTRY_ROWS)
+    code, out, err = run(capsys, "tag", str(feed), "-m", str(toy_model_path), "--countries")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 1 and "1 of 4 records could not be tagged" in err
+    assert [(r.get("countries"), r.get("blocs"), r.get("scope")) for r in records] == [
+        (["KR", "JP"], [], "bilateral"),
+        (None, None, None),  # the error record of the empty text
+        ([], ["G7", "EU"], "multilateral"),
+        ([], [], "none"),
+    ]
+    assert list(records[0])[-3:] == ["countries", "blocs", "scope"]
+
+
+def test_tag_countries_in_csv(capsys, tmp_path, toy_model_path):
+    feed = write_jsonl(tmp_path / "feed.jsonl", COUNTRY_ROWS)
+    out_file = tmp_path / "tags.csv"
+    args = ["tag", str(feed), "-m", str(toy_model_path), "--countries", "-o", str(out_file)]
+    assert run(capsys, *args)[0] == 1
+    rows = out_file.read_text().splitlines()
+    assert rows[0] == (
+        "id,topics,topics.grain,topics.metals,topics.oil,countries,blocs,scope,"
+        "error_code,error_message"
+    )
+    assert [row.split(",")[-5:-1] for row in rows[1:]] == [
+        ["KR;JP", "", "bilateral", ""],
+        ["", "", "", "empty_text"],
+        ["", "G7;EU", "multilateral", ""],
+        ["", "", "none", ""],
+    ]
+
+
+def test_tag_countries_with_worker_processes(capsys, tmp_path, toy_model_path):
+    feed = write_jsonl(tmp_path / "feed.jsonl", COUNTRY_ROWS * 20)
+    args = ["tag", str(feed), "-m", str(toy_model_path), "--countries", "--batch-size", "8"]
+    assert run(capsys, *args) == run(capsys, *args, "--jobs", "2")

@@ -157,3 +157,35 @@ def test_cli_scheduler_local_gives_the_same_output(capsys, tmp_path, toy_model_p
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert [p["input"] for p in manifest["parts"]] == list(map(str, paths))
     capsys.readouterr()
+
+
+COUNTRY_TEXTS = [
+    "Seoul and Tokyo signed a chip pact.",
+    "G7 leaders agreed to map mineral supply chains.",
+    "Rain is forecast for the weekend.",
+    "Beijing imposed export controls on gallium.",
+]
+
+
+def test_countries_on_the_cluster(client, toy_tagger, tmp_path):
+    texts = COUNTRY_TEXTS * 5
+    want = [r.to_dict() for r in toy_tagger.tag_many(texts, countries=True)]
+    bag = dask_bag.from_sequence(texts, npartitions=3)
+    got = tag_bag(bag, toy_tagger, countries=True).compute()
+    assert [(g["countries"], g["scope"]) for g in got] == [
+        (w["countries"], w["scope"]) for w in want
+    ]
+
+    import pandas as pd
+
+    frame = dask_dataframe.from_pandas(pd.DataFrame({"text": texts}), npartitions=2)
+    result = tag_dataframe(frame, toy_tagger, countries=True, scores=False).compute()
+    assert list(result.columns) == ["text", "topics", "countries", "blocs", "scope"]
+    assert result["countries"].tolist()[:4] == [["KR", "JP"], [], [], ["CN"]]
+    assert result["scope"].tolist()[:4] == ["bilateral", "multilateral", "none", "unilateral"]
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(texts)))
+    manifest = tag_files(client, toy_tagger, [str(path)], tmp_path / "parts", countries=True)
+    local = [out for _, out in tag_records(toy_tagger, read_records([str(path)]), countries=True)]
+    assert read_parts(manifest) == local and local[0]["scope"] == "bilateral"

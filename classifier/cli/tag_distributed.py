@@ -69,6 +69,7 @@ def run_distributed(
             batch_size=args.batch_size,
             max_record_bytes=args.max_record_bytes,
             on_error=args.on_error,
+            countries=args.countries,
         )
         if not to_dir:
             _merge(manifest, args.output)
