@@ -523,6 +523,7 @@ class ResumableOutput:
             ):
                 self.records_done = int(state["records"])
                 offsets = state["files"]
+        self.records_saved = self.records_done  # as of the last checkpoint
         self.streams: dict[str, IO[str]] = {}
         for key, partial in self.partials.items():
             if key in offsets:
@@ -546,6 +547,7 @@ class ResumableOutput:
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"records": records_done, "files": sizes}))
         os.replace(tmp, self.state_path)
+        self.records_saved = records_done
 
     def commit(self) -> None:
         """Close and move every file into place; the run is complete."""

@@ -327,10 +327,11 @@ def run(args: argparse.Namespace) -> int:
         finished = True
     except KeyboardInterrupt:  # SIGINT, or SIGTERM as _TerminationError
         if files:
-            files.checkpoint(done + n_records)
+            # No checkpoint here: the signal may have come in the middle of a record, and the
+            # last periodic checkpoint is the last point known to be complete.
             print(
-                f"classifier tag: interrupted after {done + n_records} records; rerun the same "
-                "command with --resume to continue",
+                f"classifier tag: interrupted after {done + n_records} records, "
+                f"{files.records_saved} saved; rerun the same command with --resume to continue",
                 file=sys.stderr,
             )
         return EXIT_INTERRUPTED
