@@ -110,3 +110,14 @@ def test_tag_many_countries_overhead(benchmark, fitted, countries):
     benchmark.group = f"countries-{name}"
     benchmark(lambda: list(tagger.tag_many(texts, countries=countries)))
     record_throughput(benchmark, texts)
+
+
+def test_countries_scan_alone(benchmark, fitted):
+    """The countries scan by itself (classifier.geo.extract_records), on the same texts."""
+    from classifier.geo import extract_records
+
+    name, _, _, _, test = fitted
+    texts = batch_of(test, 4096)
+    benchmark.group = f"countries-{name}"
+    benchmark(extract_records, texts)
+    record_throughput(benchmark, texts)

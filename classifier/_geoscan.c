@@ -312,8 +312,6 @@ static inline int64_t next_bit(const uint64_t *bm, int64_t i, int64_t n, int set
 static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w) {
     int64_t previous_end = 0, i = 0;
     w->n_tokens = 0;
-    /* Tokens are separated, so there are at most (n + 1) / 2 of them. */
-    if (grow((void **)&w->tokens, &w->cap_tokens, n / 2 + 1, sizeof(Token))) return -1;
     const uint64_t *bm = w->words;
     while ((i = next_bit(bm, i, n, 1)) < n) {
         int64_t start = i;
@@ -366,6 +364,9 @@ static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w
             uint32_t h = word_hash(s + start, wlen, 0) & (FIRST_WORD_BITS - 1);
             if (g->first_words[h >> 3] & (1u << (h & 7))) flags |= T_ANCHOR;
         }
+        if (w->n_tokens == w->cap_tokens &&
+            grow((void **)&w->tokens, &w->cap_tokens, w->n_tokens + 1, sizeof(Token)))
+            return -1;
         w->tokens[w->n_tokens++] = (Token){start, i, flags, 0};
     }
     return 0;

@@ -284,3 +284,26 @@ def test_tag_countries_with_worker_processes(capsys, tmp_path, toy_model_path):
     feed = write_jsonl(tmp_path / "feed.jsonl", COUNTRY_ROWS * 20)
     args = ["tag", str(feed), "-m", str(toy_model_path), "--countries", "--batch-size", "8"]
     assert run(capsys, *args) == run(capsys, *args, "--jobs", "2")
+
+
+def test_tag_writes_into_a_pipe_or_device_in_place(capsys, tmp_path, toy_model_path):
+    """-o /dev/null or a named pipe is written as it is, never replaced by a renamed file."""
+    import os
+    import stat
+    import threading
+
+    feed = write_jsonl(tmp_path / "feed.jsonl", [{"id": 1, "text": TOY_TEXTS[0]}])
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    code, out, err = run(capsys, "tag", str(feed), "-m", str(toy_model_path), "-o", str(fifo))
+    reader.join(timeout=30)
+    assert (code, out, err) == (0, "", "")
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and json.loads(received[0])["id"] == 1
+    args = ["tag", str(feed), "-m", str(toy_model_path), "-o", os.devnull, "--errors", os.devnull]
+    assert run(capsys, *args)[0] == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    code, _, err = run(capsys, *args, "--resume")
+    assert code == 2 and "is a device or a pipe" in err

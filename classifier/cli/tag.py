@@ -7,6 +7,7 @@ import contextlib
 import glob
 import os
 import signal
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -200,6 +201,18 @@ def _progress(records: Iterator[tuple[Record, dict]], quiet: bool) -> Iterator[t
         yield from bar
 
 
+def _special_file(path: str | None) -> bool:
+    """Whether ``path`` exists and is neither a regular file nor a directory: a device such as
+    /dev/null, or a named pipe."""
+    if not path or path == "-":
+        return False
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _check_arguments(args: argparse.Namespace) -> list[str]:
     for name in ("top_k", "batch_size", "jobs", "max_record_bytes"):
         value = getattr(args, name)
@@ -244,25 +257,35 @@ def run(args: argparse.Namespace) -> int:
     output_format = args.output_format or (
         "csv" if args.output and args.output.lower().endswith(".csv") else "jsonl"
     )
-    to_file = args.output is not None and args.output != "-"
+    # A device or a pipe (-o /dev/null) is written as it is: renaming a finished file onto it
+    # would replace the device.
+    output_special, errors_special = _special_file(args.output), _special_file(args.errors)
+    if args.resume and output_special:
+        raise CommandError(f"--resume needs -o FILE: {args.output} is a device or a pipe")
+    to_file = args.output is not None and args.output != "-" and not output_special
+    own_streams = []  # opened here rather than by ResumableOutput; closed at the end
     try:
+        resumable_errors = args.errors and not errors_special
         files = (
             ResumableOutput(
                 args.output,
-                extra={"errors": Path(args.errors)} if args.errors else None,
+                extra={"errors": Path(args.errors)} if resumable_errors else None,
                 resume=args.resume,
             )
             if to_file
             else None
         )
-        errors_stream = (
-            files.streams["errors"]
-            if files and args.errors
-            else (open(args.errors, "w", encoding="utf-8") if args.errors else None)  # noqa: SIM115
-        )
+        for path, special in ((args.output, output_special), (args.errors, errors_special)):
+            if path and (special or (path is args.errors and not files)):
+                own_streams.append(open(path, "w", encoding="utf-8"))  # noqa: SIM115
+            else:
+                own_streams.append(None)
     except OSError as exc:
         raise CommandError(f"cannot write the output ({exc.strerror}: {exc.filename})") from None
-    stream = files.streams["output"] if files else sys.stdout
+    output_stream, errors_stream = own_streams
+    if files and resumable_errors:
+        errors_stream = files.streams["errors"]
+    stream = files.streams["output"] if files else (output_stream or sys.stdout)
     done = files.records_done if files else 0
     records = islice(
         read_records(
@@ -343,8 +366,9 @@ def run(args: argparse.Namespace) -> int:
             else:
                 # Interrupted or crashed: keep the partial files and checkpoint for --resume.
                 files.abandon(keep=True)
-        elif errors_stream:
-            errors_stream.close()
+        for own in own_streams:
+            if own is not None:
+                own.close()
     elapsed = time.perf_counter() - started
     if n_errors:
         print(
