@@ -308,30 +308,55 @@ static inline int64_t next_bit(const uint64_t *bm, int64_t i, int64_t n, int set
 }
 
 /* Split s into tokens with their flags (after word_bitmap); lexicon classes come later, on
-   demand (tbits). */
+   demand (tbits). First the word boundaries, from the bitmap a word at a time; then the flags. */
 static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w) {
-    int64_t previous_end = 0, i = 0;
-    w->n_tokens = 0;
     const uint64_t *bm = w->words;
-    while ((i = next_bit(bm, i, n, 1)) < n) {
-        int64_t start = i;
-        i = next_bit(bm, i, n, 0);
-        int64_t gap_a = previous_end, gap_b = start, wlen = i - start;
+    int64_t n_words = (n + 63) / 64, count = 0;
+    uint64_t carry = 0; /* bit 63 of the previous bitmap word */
+    int64_t start = 0;
+    for (int64_t k = 0; k < n_words; k++) {
+        uint64_t edges = bm[k] ^ ((bm[k] << 1) | carry); /* a bit where a word starts or ends */
+        carry = bm[k] >> 63;
+        while (edges) {
+            int64_t i = (k << 6) + __builtin_ctzll(edges);
+            edges &= edges - 1;
+            if ((bm[k] >> (i & 63)) & 1) {
+                start = i;
+                continue;
+            }
+            if (count == w->cap_tokens &&
+                grow((void **)&w->tokens, &w->cap_tokens, count + 1, sizeof(Token)))
+                return -1;
+            w->tokens[count].start = start;
+            w->tokens[count++].end = i;
+        }
+    }
+    if (carry) { /* a word runs to the end of the text */
+        if (count == w->cap_tokens &&
+            grow((void **)&w->tokens, &w->cap_tokens, count + 1, sizeof(Token)))
+            return -1;
+        w->tokens[count].start = start;
+        w->tokens[count++].end = n;
+    }
+    int64_t previous_end = 0, kept = 0;
+    for (int64_t k = 0; k < count; k++) {
+        int64_t token_start = w->tokens[k].start, i = w->tokens[k].end;
+        int64_t gap_a = previous_end, gap_b = token_start, wlen = i - token_start;
         previous_end = i;
-        uint8_t first = s[start];
-        if (w->n_tokens && wlen == 1 && first == 's' &&
+        uint8_t first = s[token_start];
+        if (kept && wlen == 1 && first == 's' &&
             ((gap_b - gap_a == 1 && s[gap_a] == '\'') ||
              (gap_b - gap_a == 3 && memcmp(s + gap_a, "\xe2\x80\x99", 3) == 0))) {
-            w->tokens[w->n_tokens - 1].flags |= T_POSSESSIVE;
+            w->tokens[kept - 1].flags |= T_POSSESSIVE;
             continue;
         }
         uint32_t flags = (first >= 'A' && first <= 'Z') ? T_UPPER : 0;
         if (gap_b - gap_a == 1 && s[gap_a] == ' ') {
-            if (w->n_tokens) flags |= T_SPACE; /* the common case: one space */
-        } else if (w->n_tokens) {
+            if (kept) flags |= T_SPACE; /* the common case: one space */
+        } else if (kept) {
             int spaces = 1, brk = 0, dot = 0;
-            for (int64_t k = gap_a; k < gap_b; k++) {
-                uint8_t ch = s[k];
+            for (int64_t j = gap_a; j < gap_b; j++) {
+                uint8_t ch = s[j];
                 if (ch == ' ') continue;
                 spaces = 0;
                 if (ch == ',') {
@@ -341,12 +366,12 @@ static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w
                 } else if (ch == '\n' || ch == '!' || ch == '?' || ch == ';' || ch == ':') {
                     brk = 1;
                 } else if (ch == '-') {
-                    brk |= k > gap_a && k + 1 < gap_b && s[k - 1] == ' ' && s[k + 1] == ' ';
-                } else if (ch == 0xE2 && k + 2 < gap_b && s[k + 1] == 0x80) {
-                    brk |= s[k + 2] == 0x93 || s[k + 2] == 0x94; /* en and em dashes */
+                    brk |= j > gap_a && j + 1 < gap_b && s[j - 1] == ' ' && s[j + 1] == ' ';
+                } else if (ch == 0xE2 && j + 2 < gap_b && s[j + 1] == 0x80) {
+                    brk |= s[j + 2] == 0x93 || s[j + 2] == 0x94; /* en and em dashes */
                 }
             }
-            const Token *last = &w->tokens[w->n_tokens - 1];
+            const Token *last = &w->tokens[kept - 1];
             if (dot && !(last->end - last->start == 1 && s[last->start] < 0x80)) brk = 1;
             if ((gap_b - gap_a == 1 && s[gap_a] == '-') ||
                 (gap_b - gap_a == 2 && s[gap_a] == '.' && s[gap_a + 1] == '-')) {
@@ -357,18 +382,16 @@ static int tokenize(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w
             if (brk) flags |= T_BREAK;
         }
         if (wlen < 32 && (g->number_lengths[first] >> wlen) & 1) {
-            uint32_t key = number_key(s + start, wlen);
+            uint32_t key = number_key(s + token_start, wlen);
             if (g->numbers[key >> 3] & (1u << (key & 7))) flags |= T_NUMBER;
         }
         if (g->anchor_byte[first]) {
-            uint32_t h = word_hash(s + start, wlen, 0) & (FIRST_WORD_BITS - 1);
+            uint32_t h = word_hash(s + token_start, wlen, 0) & (FIRST_WORD_BITS - 1);
             if (g->first_words[h >> 3] & (1u << (h & 7))) flags |= T_ANCHOR;
         }
-        if (w->n_tokens == w->cap_tokens &&
-            grow((void **)&w->tokens, &w->cap_tokens, w->n_tokens + 1, sizeof(Token)))
-            return -1;
-        w->tokens[w->n_tokens++] = (Token){start, i, flags, 0};
+        w->tokens[kept++] = (Token){token_start, i, flags, 0};
     }
+    w->n_tokens = kept;
     return 0;
 }
 
