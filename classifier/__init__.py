@@ -11,7 +11,7 @@ Examples
 
 from ._version import __version__
 from .corpus import Corpus, read_corpus
-from .evaluation import evaluate
+from .evaluation import evaluate, evaluate_countries
 from .exceptions import (
     InputFormatError,
     ModelFormatError,
@@ -42,6 +42,7 @@ __all__ = [
     "__version__",
     "default_taxonomy",
     "evaluate",
+    "evaluate_countries",
     "load_model",
     "load_taxonomy",
     "read_corpus",

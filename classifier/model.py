@@ -510,9 +510,10 @@ class ArticleTagger(ParamsMixin):
             Worker processes scoring batches in parallel (see :meth:`pool`, which keeps the
             workers alive across calls).
         countries : bool, default=False
-            Also extract the countries and blocs the article involves and the scope of the
-            action (``extra["countries"]``, ``["blocs"]``, ``["scope"]``; see
-            :func:`classifier.geo.extract`).
+            Also extract the countries and blocs the article involves (tuples of ISO codes
+            and bloc ids) and the scope of the action (``extra["countries"]``, ``["blocs"]``,
+            ``["scope"]``; see :func:`classifier.geo.extract`). On batches of 32 texts or
+            more, the scan runs in a thread while the batch is scored.
 
         Examples
         --------
