@@ -12,8 +12,8 @@
  * compare offsets with each other, so the answers are the same. Every test of a token's length
  * that could differ between the two (one-letter words, "-ed" endings) is made on ASCII words only.
  *
- * Where the time goes, and how it is kept short: a bitmap of word bytes (SSE2, 16 bytes at a
- * time, for ASCII text); a quick pass that tries the aliases only at capitalised words, so that
+ * Where the time goes, and how it is kept short: a bitmap of word bytes (SSE2, 16 ASCII bytes at
+ * a time); a quick pass that tries the aliases only at capitalised words, so that
  * most texts, which name no place, stop there; tokens and their flags only for the others; the
  * lexicon looked up only for the tokens a rule asks about. The scan of a batch runs without the
  * GIL, and Python objects are built after it.
@@ -266,30 +266,37 @@ static inline uint32_t number_key(const uint8_t *word, int64_t len) {
             (uint32_t)len) % NUMBER_FILTER;
 }
 
-/* Fill w->words: one bit per byte of s, set for the bytes of word characters. ASCII text goes
-   16 bytes at a time where SSE2 is there; other text one character at a time. */
-static int word_bitmap(const uint8_t *s, int64_t n, int ascii, Scratch *w) {
+/* Fill w->words: one bit per byte of s, set for the bytes of word characters. Runs of 16 ASCII
+   bytes go at once where SSE2 is there; other characters one at a time. ``i`` is always at the
+   start of a character: a run ends before a non-ASCII byte, a character is stepped over whole. */
+static int word_bitmap(const uint8_t *s, int64_t n, Scratch *w) {
     int64_t n_words = n / 64 + 2;
     if (grow((void **)&w->words, &w->cap_words, n_words, sizeof(uint64_t))) return -1;
     uint64_t *bm = w->words;
     memset(bm, 0, sizeof(uint64_t) * (size_t)n_words);
     int64_t i = 0;
 #ifdef __SSE2__
-    if (ascii) {
-        const __m128i d0 = _mm_set1_epi8(0x2F), d1 = _mm_set1_epi8(0x3A);
-        const __m128i a0 = _mm_set1_epi8(0x60), a1 = _mm_set1_epi8(0x7B), fold = _mm_set1_epi8(0x20);
-        for (; i + 16 <= n; i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-            __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d1));
-            __m128i folded = _mm_or_si128(v, fold);
-            __m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(folded, a0), _mm_cmplt_epi8(folded, a1));
-            uint64_t mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
-            bm[i >> 6] |= mask << (i & 63);
-            if ((i & 63) > 48) bm[(i >> 6) + 1] |= mask >> (64 - (i & 63));
-        }
-    }
+    const __m128i d0 = _mm_set1_epi8(0x2F), d1 = _mm_set1_epi8(0x3A);
+    const __m128i a0 = _mm_set1_epi8(0x60), a1 = _mm_set1_epi8(0x7B), fold = _mm_set1_epi8(0x20);
 #endif
     while (i < n) {
+#ifdef __SSE2__
+        if (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            if (!_mm_movemask_epi8(v)) { /* 16 ASCII bytes */
+                __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d1));
+                __m128i folded = _mm_or_si128(v, fold);
+                __m128i alpha =
+                    _mm_and_si128(_mm_cmpgt_epi8(folded, a0), _mm_cmplt_epi8(folded, a1));
+                uint64_t mask = (uint32_t)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+                int shift = (int)(i & 63);
+                bm[i >> 6] |= mask << shift;
+                if (shift > 48) bm[(i >> 6) + 1] |= mask >> (64 - shift);
+                i += 16;
+                continue;
+            }
+        }
+#endif
         int sep, len = char_at(s, n, i, &sep);
         if (!sep)
             for (int k = 0; k < len; k++, i++) bm[i >> 6] |= 1ull << (i & 63);
@@ -766,7 +773,7 @@ typedef struct {
 
 /* Countries, blocs and scope of one UTF-8 text into *found. Runs without the GIL: it touches no
    Python object. Returns -1 when memory runs out. */
-static int scan_one(const GeoScanner *g, const uint8_t *s, int64_t n, int ascii, Scratch *w,
+static int scan_one(const GeoScanner *g, const uint8_t *s, int64_t n, Scratch *w,
                     Batch *b, Found *found) {
     *found = (Found){b->n_ids, 0, 0, 0};
     w->n_mentions = 0;
@@ -774,7 +781,7 @@ static int scan_one(const GeoScanner *g, const uint8_t *s, int64_t n, int ascii,
     w->s = s;
     w->n = n;
     w->n_tokens = 0;
-    if (word_bitmap(s, n, ascii, w)) return -1;
+    if (word_bitmap(s, n, w)) return -1;
     if (may_name_a_place(g, s, n, w) && tokenize(g, s, n, w)) return -1;
     for (int64_t k = 0; k < w->n_tokens;) {
         int32_t alias = -1;
@@ -1094,10 +1101,8 @@ static PyObject *GeoScanner_extract_many(GeoScanner *self, PyObject *args) {
                malloc(sizeof(int32_t) * entities), NULL, 0, 0};
     const char **starts = malloc(sizeof(char *) * ((size_t)count + 1));
     Py_ssize_t *sizes = malloc(sizeof(Py_ssize_t) * ((size_t)count + 1));
-    uint8_t *ascii = malloc((size_t)count + 1);
     Found *found = malloc(sizeof(Found) * ((size_t)count + 1));
-    if (!keep || !b.seen || !b.acting || !b.touched || !b.order || !starts || !sizes || !ascii ||
-        !found) {
+    if (!keep || !b.seen || !b.acting || !b.touched || !b.order || !starts || !sizes || !found) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1115,14 +1120,13 @@ static PyObject *GeoScanner_extract_many(GeoScanner *self, PyObject *args) {
             Py_DECREF(bytes);
             if (failed) goto done;
         }
-        ascii[i] = PyUnicode_IS_ASCII(text) != 0;
     }
     int failed = 0;
     /* The scan reads only the UTF-8 buffers, which the texts (and ``keep``) hold: other threads
        may run meanwhile, such as the tagger scoring the same batch. */
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count && !failed; i++)
-        failed = scan_one(self, (const uint8_t *)starts[i], sizes[i], ascii[i], &w, &b, &found[i]);
+        failed = scan_one(self, (const uint8_t *)starts[i], sizes[i], &w, &b, &found[i]);
     Py_END_ALLOW_THREADS
     if (failed) {
         PyErr_NoMemory();
@@ -1150,7 +1154,6 @@ done:
     free(b.ids);
     free(starts);
     free(sizes);
-    free(ascii);
     free(found);
     Py_XDECREF(keep);
     Py_DECREF(seq);
