@@ -565,10 +565,10 @@ class ArticleTagger(ParamsMixin):
                 pending = _countries_thread().submit(extract_records, docs)
             log_odds, n_tokens, n_known = self._score(docs)
             if pending is not None:
-                found = pending.result()
+                records = pending.result()
             else:
-                found = extract_records(docs) if countries else None
-            yield _sigmoid(log_odds), n_tokens, n_known, found
+                records = extract_records(docs) if countries else None
+            yield _sigmoid(log_odds), n_tokens, n_known, records
 
     def pool(self, n_jobs: int = 2) -> TaggerPool:
         """Worker processes that tag with this model: ``with tagger.pool(2) as p: p.tag_many(...)``.
@@ -615,7 +615,7 @@ class ArticleTagger(ParamsMixin):
     def _results(
         self, ids: list[Any], scores: Scores, thresholds: np.ndarray, top_k: int | None
     ) -> Iterator[TagResult]:
-        proba, n_tokens, n_known, found = scores
+        proba, n_tokens, n_known, countries = scores
         facets = self.taxonomy_.facets
         layout = [
             (f.name, f.labels, c.start, c.stop)
@@ -649,7 +649,7 @@ class ArticleTagger(ParamsMixin):
                 layout=layout,
                 tokens=tokens,
                 known=known,
-                extra=found[row] if found is not None else None,
+                extra=countries[row] if countries is not None else None,
             )
 
     # ------------------------------------------------------------------ persistence

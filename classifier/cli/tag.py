@@ -263,9 +263,10 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and output_special:
         raise CommandError(f"--resume needs -o FILE: {args.output} is a device or a pipe")
     to_file = args.output is not None and args.output != "-" and not output_special
-    own_streams = []  # opened here rather than by ResumableOutput; closed at the end
+    # The errors file goes with the output when that is resumable, and is written as it is else.
+    resumable_errors = bool(args.errors) and to_file and not errors_special
+    own_streams: list[Any] = []  # opened here rather than by ResumableOutput; closed at the end
     try:
-        resumable_errors = args.errors and not errors_special
         files = (
             ResumableOutput(
                 args.output,
@@ -275,17 +276,19 @@ def run(args: argparse.Namespace) -> int:
             if to_file
             else None
         )
-        for path, special in ((args.output, output_special), (args.errors, errors_special)):
-            if path and (special or (path is args.errors and not files)):
-                own_streams.append(open(path, "w", encoding="utf-8"))  # noqa: SIM115
-            else:
-                own_streams.append(None)
+        if output_special:
+            own_streams.append(open(args.output, "w", encoding="utf-8"))  # noqa: SIM115
+        if args.errors and not resumable_errors:
+            own_streams.append(open(args.errors, "w", encoding="utf-8"))  # noqa: SIM115
     except OSError as exc:
         raise CommandError(f"cannot write the output ({exc.strerror}: {exc.filename})") from None
-    output_stream, errors_stream = own_streams
-    if files and resumable_errors:
-        errors_stream = files.streams["errors"]
-    stream = files.streams["output"] if files else (output_stream or sys.stdout)
+    if files:
+        stream = files.streams["output"]
+    else:
+        stream = own_streams[0] if output_special else sys.stdout
+    errors_stream = (
+        files.streams["errors"] if resumable_errors else (own_streams[-1] if args.errors else None)
+    )
     done = files.records_done if files else 0
     records = islice(
         read_records(
@@ -367,8 +370,7 @@ def run(args: argparse.Namespace) -> int:
                 # Interrupted or crashed: keep the partial files and checkpoint for --resume.
                 files.abandon(keep=True)
         for own in own_streams:
-            if own is not None:
-                own.close()
+            own.close()
     elapsed = time.perf_counter() - started
     if n_errors:
         print(
