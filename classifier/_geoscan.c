@@ -909,34 +909,6 @@ static void GeoScanner_dealloc(GeoScanner *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* For an alias that starts with a small letter: whether its first word that starts with a capital
-   or non-ASCII letter is itself an alias (what may_name_a_place relies on). */
-static int has_capital_alias(const Trie *t, const uint8_t *bytes, Py_ssize_t size) {
-    uint8_t first = size ? bytes[0] : 0;
-    if ((first >= 'A' && first <= 'Z') || first >= 0xC0) return 1;
-    Py_ssize_t i = 0;
-    while (i < size) {
-        int sep, len = char_at(bytes, size, i, &sep);
-        if (sep) {
-            i += len;
-            continue;
-        }
-        Py_ssize_t start = i;
-        while (i < size) {
-            len = char_at(bytes, size, i, &sep);
-            if (sep) break;
-            i += len;
-        }
-        first = bytes[start];
-        if ((first >= 'A' && first <= 'Z') || first >= 0xC0) {
-            int32_t node = 1;
-            for (Py_ssize_t k = start; k < i && node; k++) node = trie_child(t, node, bytes[k]);
-            return node && t->value[node] >= 0;
-        }
-    }
-    return 0;
-}
-
 static int build_trie(Trie *t, PyObject *words, int with_values, GeoScanner *self) {
     Py_ssize_t count = PyList_GET_SIZE(words), total = 0;
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -1007,17 +979,6 @@ static int GeoScanner_init(GeoScanner *self, PyObject *args, PyObject *Py_UNUSED
         return -1;
     }
     if (build_trie(&self->aliases, aliases, 1, self)) return -1;
-    for (Py_ssize_t i = 0; i < n_aliases; i++) {
-        PyObject *word = PyTuple_GET_ITEM(PyList_GET_ITEM(aliases, i), 0);
-        if (!has_capital_alias(&self->aliases, (const uint8_t *)PyBytes_AS_STRING(word),
-                               PyBytes_GET_SIZE(word))) {
-            PyErr_Format(PyExc_ValueError,
-                         "GeoScanner: alias %R starts with a small letter, and its first "
-                         "capitalised word is not an alias",
-                         word);
-            return -1;
-        }
-    }
     if (build_trie(&self->false_friends, false_friends, 0, self)) return -1;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(false_friends); i++) {
         Py_ssize_t size = PyBytes_GET_SIZE(PyList_GET_ITEM(false_friends, i));

@@ -187,20 +187,6 @@ _GROUP_BLOCS = frozenset(
 _GIVEN_NAMES = frozenset(
     "India Kenya Israel Jordan Chad Georgia Jamaica Chelsea Paris Brooklyn".split()
 )
-# Phrases the packaged false-friend list may lack.
-_MORE_FALSE_FRIENDS = (
-    "Latin America",
-    "South America",
-    "Central America",
-    "North America",
-    "India ink",
-    "Indian ink",
-    "Danish pastry",
-    "Danish pastries",
-    "Swiss army knife",
-    "Swiss army knives",
-    "Panama hat",
-)
 _DEMONYM_END = re.compile(
     r"(an|ans|ese|sh|ch|i|is|ic|ote|ois|ais|ean|eans|er|ers|ene|gue|que|ino|inos|ina|inas|ite"
     r"|ites|ot|ots|be|bè)$"
@@ -295,7 +281,7 @@ class Gazetteer:
                         entry = (index, flags | (ALIAS_DEMONYM if demonym else 0))
                         entries.setdefault(alias, []).append(entry)
                 ambiguous.update(a.strip() for a in spec.get("ambiguous", []))
-        phrases = {*data.get("false_friends", []), *_MORE_FALSE_FRIENDS}
+        phrases = set(data.get("false_friends", []))
         self.false_friends = sorted({v.lower() for p in phrases for v in (p, p + "s", p + "es")})
         # Every run of consecutive words of a phrase: an alias that is not one of them never
         # lies inside a false friend, and skips that check.

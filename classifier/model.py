@@ -349,11 +349,12 @@ class ArticleTagger(ParamsMixin):
         A text in which no term of the model's vocabulary occurs gets -30 for every label (a
         probability of about 1e-13): it is out of the model's reach and gets no label.
         """
-        return self._score(texts)[0]
+        return self._score(check_documents(texts, name="texts"))[0]
 
-    def _score(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Log-odds of every label, and per text the number of tokens and of known tokens."""
-        X, n_tokens, n_known, weights = self._vectorize(check_documents(texts, name="texts"))
+    def _score(self, docs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log-odds of every label of checked documents, and per document the number of tokens
+        and of known tokens."""
+        X, n_tokens, n_known, weights = self._vectorize(docs)
         return _linear_scores(X, weights, self.intercept_), n_tokens, n_known
 
     def _vectorize(self, docs: list[str]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
